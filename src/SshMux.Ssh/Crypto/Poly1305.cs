@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using System.Security.Cryptography;
 
 namespace SshMux.Ssh.Crypto;
@@ -16,7 +17,7 @@ namespace SshMux.Ssh.Crypto;
 /// the stack and costs no allocation per packet; <see cref="Dispose"/> (or finishing) wipes it.
 /// </para>
 /// </summary>
-public ref struct Poly1305 : IDisposable
+public ref partial struct Poly1305 : IDisposable
 {
     /// <summary>One-time key length: r (clamped) then s, 16 bytes each.</summary>
     public const int KeySize = 32;
@@ -172,6 +173,13 @@ public ref struct Poly1305 : IDisposable
     /// <summary>h = (h + m + padBit*2^128) * r mod 2^130-5 (partially reduced) for each 16-byte block m.</summary>
     private void ProcessBlocks(scoped ReadOnlySpan<byte> data, ulong padBit)
     {
+        if (padBit != 0 && data.Length >= VectorThreshold && Avx2.IsSupported)
+        {
+            int vectorBytes = data.Length & ~(VectorStride - 1);
+            ProcessBlocksAvx2(data[..vectorBytes]);
+            data = data[vectorBytes..];
+        }
+
         ulong r0 = _r0, r1 = _r1, s1 = _s1;
         ulong h0 = _h0, h1 = _h1, h2 = _h2;
         ref byte p = ref MemoryMarshal.GetReference(data);
@@ -179,45 +187,51 @@ public ref struct Poly1305 : IDisposable
 
         for (nuint i = 0; i < end; i += BlockSize)
         {
-            ulong m0 = ReadLittleEndian(ref p, i);
-            ulong m1 = ReadLittleEndian(ref p, i + 8);
-
             ulong carry = 0;
-            h0 = AddWithCarry(h0, m0, ref carry);
-            h1 = AddWithCarry(h1, m1, ref carry);
+            h0 = AddWithCarry(h0, ReadLittleEndian(ref p, i), ref carry);
+            h1 = AddWithCarry(h1, ReadLittleEndian(ref p, i + 8), ref carry);
             h2 += carry + padBit;
-
-            // Bounds (h2 <= 6, r0, r1 < 2^60, s1 < 1.25 * 2^60) keep every high word below
-            // 2^64 without further carries: d0 < 2^126, d1 < 2^126, d2 < 2^64.
-            ulong d0Hi = Math.BigMul(h0, r0, out ulong d0Lo);
-            ulong tHi = Math.BigMul(h1, s1, out ulong tLo);
-            carry = 0;
-            d0Lo = AddWithCarry(d0Lo, tLo, ref carry);
-            d0Hi += tHi + carry;
-
-            ulong d1Hi = Math.BigMul(h0, r1, out ulong d1Lo);
-            tHi = Math.BigMul(h1, r0, out tLo);
-            carry = 0;
-            d1Lo = AddWithCarry(d1Lo, tLo, ref carry);
-            d1Hi += tHi + carry;
-            carry = 0;
-            d1Lo = AddWithCarry(d1Lo, (h2 * s1) + d0Hi, ref carry);
-            d1Hi += carry;
-
-            ulong d2 = (h2 * r0) + d1Hi;
-
-            // Partial reduction: the bits from 2^130 up are worth 5 times as much at 2^0
-            // (2^130 = 5 mod p); (d2 & ~3) + (d2 >> 2) is 5 * (d2 >> 2) scaled to 2^128 / 4.
-            ulong fold = (d2 & ~3UL) + (d2 >> 2);
-            carry = 0;
-            h0 = AddWithCarry(d0Lo, fold, ref carry);
-            h1 = AddWithCarry(d1Lo, 0, ref carry);
-            h2 = (d2 & 3) + carry;
+            MultiplyReduce(ref h0, ref h1, ref h2, r0, r1, s1);
         }
 
         _h0 = h0;
         _h1 = h1;
         _h2 = h2;
+    }
+
+    /// <summary>
+    /// h = h * r mod 2^130-5, partially reduced: on return h2 &lt;= 4, so h &lt; 2^130 + 2^128.
+    /// Needs h2 &lt;= 10 on entry.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MultiplyReduce(ref ulong h0, ref ulong h1, ref ulong h2, ulong r0, ulong r1, ulong s1)
+    {
+        // With h2 <= 10, r0, r1 < 2^60 and s1 < 1.25 * 2^60 every high word stays below 2^64
+        // without further carries: d0 < 2^126, d1 < 2^126 and d2 < 2^64.
+        ulong d0Hi = Multiply(h0, r0, out ulong d0Lo);
+        ulong tHi = Multiply(h1, s1, out ulong tLo);
+        ulong carry = 0;
+        d0Lo = AddWithCarry(d0Lo, tLo, ref carry);
+        d0Hi += tHi + carry;
+
+        ulong d1Hi = Multiply(h0, r1, out ulong d1Lo);
+        tHi = Multiply(h1, r0, out tLo);
+        carry = 0;
+        d1Lo = AddWithCarry(d1Lo, tLo, ref carry);
+        d1Hi += tHi + carry;
+        carry = 0;
+        d1Lo = AddWithCarry(d1Lo, (h2 * s1) + d0Hi, ref carry);
+        d1Hi += carry;
+
+        ulong d2 = (h2 * r0) + d1Hi;
+
+        // Partial reduction: the bits from 2^130 up are worth 5 times as much at 2^0
+        // (2^130 = 5 mod p); (d2 & ~3) + (d2 >> 2) is 5 * (d2 >> 2) scaled to 2^128 / 4.
+        ulong fold = (d2 & ~3UL) + (d2 >> 2);
+        carry = 0;
+        h0 = AddWithCarry(d0Lo, fold, ref carry);
+        h1 = AddWithCarry(d1Lo, 0, ref carry);
+        h2 = (d2 & 3) + carry;
     }
 
     /// <summary>a + b + carry, with the carry out computed from the top bits rather than a comparison, so no branch can depend on the data.</summary>
@@ -227,6 +241,21 @@ public ref struct Poly1305 : IDisposable
         ulong sum = a + b + carry;
         carry = ((a & b) | ((a | b) & ~sum)) >> 63;
         return sum;
+    }
+
+    /// <summary>The 128-bit product a * b: returns the high word.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Multiply(ulong a, ulong b, out ulong low)
+    {
+        // Math.BigMul's out parameter goes through memory on x64; mulx for the high word and
+        // imul for the low one keep both in registers.
+        if (Bmi2.X64.IsSupported)
+        {
+            low = a * b;
+            return Bmi2.X64.MultiplyNoFlags(a, b);
+        }
+
+        return Math.BigMul(a, b, out low);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

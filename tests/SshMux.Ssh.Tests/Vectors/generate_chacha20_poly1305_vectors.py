@@ -132,9 +132,14 @@ def main():
         key = det_bytes(f"poly1305 key {i}", 32)
         message = det_bytes(f"poly1305 message {i}", length)
         lines.append(f"        ({cs_string(key)}, {cs_string(message)}, {cs_string(Poly1305.generate_tag(key, message))}),")
-    # All-ones data maximises the carries in the accumulator.
+    # All-ones data maximises the carries in the accumulator; an all-ones key gives the
+    # largest r the clamp allows (and the largest s).
     for i, length in enumerate([16, 64, 1000]):
         key = det_bytes(f"poly1305 ones key {i}", 32)
+        message = b"\xff" * length
+        lines.append(f"        ({cs_string(key)}, {cs_string(message)}, {cs_string(Poly1305.generate_tag(key, message))}),")
+    for length in [63, 256, 1039, 4096]:
+        key = b"\xff" * 32
         message = b"\xff" * length
         lines.append(f"        ({cs_string(key)}, {cs_string(message)}, {cs_string(Poly1305.generate_tag(key, message))}),")
     lines.append("    ];")
