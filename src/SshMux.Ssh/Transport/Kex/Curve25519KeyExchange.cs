@@ -33,7 +33,7 @@ internal sealed class Curve25519KeyExchange(string name) : KexMethod
 
             var payload = await KexWire.ReceiveAsync(context, KexEcdhReply.Number, "SSH_MSG_KEX_ECDH_REPLY", cancellationToken).ConfigureAwait(false);
             var reply = KexEcdhReply.Read(payload);
-            var hostKey = KexHostKey.DecodeServerKey(context, reply.HostKey);
+            var hostKey = DecodeServerKey(context, reply.HostKey);
 
             k = Agree(privateKey, reply.ServerPublic, sharedSecret, "server");
             var h = ComputeHash(context, reply.HostKey, clientPublic, reply.ServerPublic, k);

@@ -45,7 +45,7 @@ internal sealed class DhGroupExchangeKeyExchange(string? moduliPath) : KexMethod
 
         var payload = await KexWire.ReceiveAsync(context, KexDhGexReply.Number, "SSH_MSG_KEX_DH_GEX_REPLY", cancellationToken).ConfigureAwait(false);
         var reply = KexDhGexReply.Read(payload);
-        var hostKey = KexHostKey.DecodeServerKey(context, reply.HostKey);
+        var hostKey = DecodeServerKey(context, reply.HostKey);
 
         var k = keyPair.Agree(reply.F, Name, "server");
         try

@@ -39,7 +39,7 @@ internal sealed class DhGroupKeyExchange : KexMethod
 
         var payload = await KexWire.ReceiveAsync(context, KexDhReply.Number, "SSH_MSG_KEXDH_REPLY", cancellationToken).ConfigureAwait(false);
         var reply = KexDhReply.Read(payload);
-        var hostKey = KexHostKey.DecodeServerKey(context, reply.HostKey);
+        var hostKey = DecodeServerKey(context, reply.HostKey);
 
         var k = keyPair.Agree(reply.F, Name, "server");
         try

@@ -41,7 +41,7 @@ internal sealed class EcdhKeyExchange : KexMethod
 
         var payload = await KexWire.ReceiveAsync(context, KexEcdhReply.Number, "SSH_MSG_KEX_ECDH_REPLY", cancellationToken).ConfigureAwait(false);
         var reply = KexEcdhReply.Read(payload);
-        var hostKey = KexHostKey.DecodeServerKey(context, reply.HostKey);
+        var hostKey = DecodeServerKey(context, reply.HostKey);
 
         var k = Agree(ephemeral, reply.ServerPublic, "server");
         try

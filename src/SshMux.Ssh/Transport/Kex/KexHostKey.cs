@@ -22,12 +22,11 @@ internal static class KexHostKey
         context.HostKey!.Sign(context.HostKeyAlgorithm, exchangeHash);
 
     /// <summary>
-    /// Client side, before any secret is computed: decodes K_S and refuses a key whose type cannot
+    /// Client side, before any secret is computed: refuses a key whose type cannot
     /// carry the negotiated signature algorithm (RFC 4253 section 7.1: the host key algorithm names both).
     /// </summary>
-    public static SshPublicKey DecodeServerKey(KexContext context, ReadOnlySpan<byte> hostKeyBlob)
+    public static SshPublicKey CheckServerKey(KexContext context, SshPublicKey key)
     {
-        var key = SshPublicKey.FromBlob(hostKeyBlob);
         CheckKeyType(context.HostKeyAlgorithm, key.KeyType, "Server sent a host key that");
         return key;
     }

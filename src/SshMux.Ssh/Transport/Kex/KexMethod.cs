@@ -1,3 +1,5 @@
+using SshMux.Ssh.Keys;
+
 namespace SshMux.Ssh.Transport.Kex;
 
 /// <summary>What the concrete methods share beyond <see cref="KeyExchange"/>.</summary>
@@ -8,4 +10,11 @@ internal abstract class KexMethod : KeyExchange
     /// or DH exponent, big-endian) used instead of a fresh random one.
     /// </summary>
     internal byte[]? FixedEphemeralKey { get; init; }
+
+    /// <summary>Tests only: decodes K_S instead of <see cref="SshPublicKey.FromBlob"/>.</summary>
+    internal Func<byte[], SshPublicKey>? HostKeyDecoder { get; init; }
+
+    /// <summary>Client side: decodes K_S and checks its type against the negotiated algorithm.</summary>
+    private protected SshPublicKey DecodeServerKey(KexContext context, byte[] hostKeyBlob) =>
+        KexHostKey.CheckServerKey(context, HostKeyDecoder is null ? SshPublicKey.FromBlob(hostKeyBlob) : HostKeyDecoder(hostKeyBlob));
 }
