@@ -109,7 +109,7 @@ def ecdh_vector(method, curve, field, hash_fn):
                 + string(q_c) + string(q_s) + k).digest()
     return dict(Method=method, ClientKexInit=i_c, ServerKexInit=i_s,
                 ClientPrivate=d_c.to_bytes(field, "big"), ServerPrivate=d_s.to_bytes(field, "big"),
-                ClientPublic=q_c, ServerPublic=q_s, SharedSecret=k, ExchangeHash=h)
+                ClientPublic=string(q_c), ServerPublic=string(q_s), SharedSecret=k, ExchangeHash=h)
 
 
 def curve25519_vector():
@@ -126,7 +126,7 @@ def curve25519_vector():
     h = hashlib.sha256(string(V_C) + string(V_S) + string(i_c) + string(i_s) + string(K_S)
                        + string(q_c) + string(q_s) + k).digest()
     return dict(Method=method, ClientKexInit=i_c, ServerKexInit=i_s, ClientPrivate=a, ServerPrivate=b,
-                ClientPublic=q_c, ServerPublic=q_s, SharedSecret=k, ExchangeHash=h)
+                ClientPublic=string(q_c), ServerPublic=string(q_s), SharedSecret=k, ExchangeHash=h)
 
 
 def group14_vector():
