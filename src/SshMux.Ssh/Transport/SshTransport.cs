@@ -131,7 +131,7 @@ public sealed partial class SshTransport : IAsyncDisposable
             _ = Task.Run(ReceiveLoopAsync, CancellationToken.None);
             await _firstKex.Task.WaitAsync(handshake.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && handshake.IsCancellationRequested && _closeReason is null)
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && _closeReason is null)
         {
             var timeout = phase.StartsWith("the peer", StringComparison.Ordinal) ? _options.VersionExchangeTimeout : _options.HandshakeTimeout;
             var error = new SshException(DisconnectReason.ByApplication, $"Timed out after {timeout.TotalSeconds:0.#} s waiting for {phase}");

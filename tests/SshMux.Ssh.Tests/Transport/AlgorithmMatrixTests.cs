@@ -57,11 +57,24 @@ public class AlgorithmMatrixTests
         Assert.Equal(pair.Client.SessionId.ToArray(), pair.Server.SessionId.ToArray());
         Assert.Equal(AlgorithmRegistry.FindHostKey(hostKey)!.KeyType, pair.Client.HostKey!.KeyType);
 
-        // A re-key under the same algorithms keeps the connection usable in both directions.
+        await pair.Client.SendMessageAsync(new byte[] { 2, 0, 0, 0, 1, 0x41 });
+    }
+
+    public static TheoryData<string> KeyExchanges() => [.. AlgorithmRegistry.KeyExchanges];
+
+    /// <summary>Re-keying with each method, started by each side in turn, keeps the connection usable.</summary>
+    [Theory]
+    [MemberData(nameof(KeyExchanges))]
+    public async Task RekeyWithEachMethod(string kex)
+    {
+        var client = TransportPair.AcceptAnyHostKey(new SshClientOptions { KeyExchangeAlgorithms = [kex] });
+        await using var pair = await TransportPair.StartAsync(client);
+        await pair.Client.RequestServiceAsync("ssh-userauth");
         await pair.Client.RekeyAsync();
         await Wait.UntilAsync(() => pair.Server.KeyExchangeCount == 2);
         await pair.Server.RekeyAsync();
         await Wait.UntilAsync(() => pair.Client.KeyExchangeCount == 3);
+        Assert.Equal(kex, pair.Server.Negotiated!.KeyExchange);
         await pair.Client.SendMessageAsync(new byte[] { 2, 0, 0, 0, 1, 0x41 });
     }
 }

@@ -55,7 +55,7 @@ public class HostileInputTests
     [Fact]
     public async Task PaddingShorterThanFourBytesIsRefused()
     {
-        var ex = await ServerFailsAsync(p => p.SendBytesAsync(RawPeer.Frame([2], paddingLength: 2)), strict: false);
+        var ex = await ServerFailsAsync(p => p.SendBytesAsync(RawPeer.Frame([2, 0, 0, 0, 4, 1, 2, 3, 4], paddingLength: 2)), strict: false);
         Assert.Contains("Bad padding length 2", ex.Message, StringComparison.Ordinal);
     }
 

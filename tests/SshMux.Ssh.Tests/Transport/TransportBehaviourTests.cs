@@ -88,7 +88,8 @@ public class TransportBehaviourTests
         await sender;
         await Wait.UntilAsync(() => received.Count == count);
         Assert.Equal(Enumerable.Range(0, count).Select(i => (uint)i), received);
-        Assert.True(pair.Server.KeyExchangeCount >= 5);
+        // A request made while the peer's exchange is in progress is satisfied by that exchange.
+        Assert.True(pair.Server.KeyExchangeCount >= 3, $"only {pair.Server.KeyExchangeCount} key exchanges");
     }
 
     [Fact]
