@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 using System.Security.Cryptography;
@@ -66,7 +67,9 @@ public static partial class ChaCha20
     /// <summary>The implementation to use: one of the SIMD paths when the hardware supports it.</summary>
     internal static ChaCha20Path BestPath { get; } =
         !BitConverter.IsLittleEndian ? ChaCha20Path.Scalar
-        : Avx512F.IsSupported ? ChaCha20Path.Simd512
+        // Vector512.IsHardwareAccelerated is false where the runtime judges 512-bit code to
+        // slow the core down (early AVX-512 parts); the 8-block path is used there.
+        : Avx512F.IsSupported && Vector512.IsHardwareAccelerated ? ChaCha20Path.Simd512
         : Avx2.IsSupported ? ChaCha20Path.Simd256
         : Sse2.IsSupported || AdvSimd.Arm64.IsSupported ? ChaCha20Path.Simd128
         : ChaCha20Path.Scalar;
