@@ -7,10 +7,11 @@ using System.Runtime.Intrinsics.X86;
 namespace SshMux.Ssh.Crypto;
 
 /// <summary>
-/// The SIMD paths of <see cref="ChaCha20"/>. They keep the state "vertically": vector j holds
-/// word j of 4 or 8 consecutive blocks, so every quarter round of RFC 8439 section 2.1 is
-/// a handful of lane-wise operations with no shuffling between lanes, and the blocks are only
-/// transposed back into byte order at the end.
+/// The Vector128 and Vector256 paths of <see cref="ChaCha20"/> (ChaCha20.Avx512.cs has the
+/// Vector512 one). They keep the state "vertically": vector j holds word j of 4, 8 or 16
+/// consecutive blocks, so every quarter round of RFC 8439 section 2.1 is a handful of
+/// lane-wise operations with no shuffling between lanes, and the blocks are only transposed
+/// back into byte order at the end.
 /// </summary>
 public static partial class ChaCha20
 {

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 using System.Security.Cryptography;
@@ -19,7 +20,8 @@ namespace SshMux.Ssh.Crypto;
 /// counter, words 14-15 the nonce.</item>
 /// </list>
 /// The keystream starts at the given block counter. Every operation is constant time in the
-/// key and the data; the SIMD paths process 4 (Vector128) or 8 (Vector256) blocks at a time.
+/// key and the data; the SIMD paths process 4 (Vector128), 8 (Vector256) or 16 (Vector512)
+/// blocks at a time.
 /// </summary>
 public static partial class ChaCha20
 {
@@ -65,6 +67,9 @@ public static partial class ChaCha20
     /// <summary>The implementation to use: one of the SIMD paths when the hardware supports it.</summary>
     internal static ChaCha20Path BestPath { get; } =
         !BitConverter.IsLittleEndian ? ChaCha20Path.Scalar
+        // Vector512.IsHardwareAccelerated is false where the runtime judges 512-bit code to
+        // slow the core down (early AVX-512 parts); the 8-block path is used there.
+        : Avx512F.IsSupported && Vector512.IsHardwareAccelerated ? ChaCha20Path.Simd512
         : Avx2.IsSupported ? ChaCha20Path.Simd256
         : Sse2.IsSupported || AdvSimd.Arm64.IsSupported ? ChaCha20Path.Simd128
         : ChaCha20Path.Scalar;
@@ -158,7 +163,16 @@ public static partial class ChaCha20
         int length = source.Length;
         int offset = 0;
 
-        if (path == ChaCha20Path.Simd256)
+        if (path == ChaCha20Path.Simd512)
+        {
+            for (; length - offset >= 16 * BlockSize; offset += 16 * BlockSize)
+            {
+                XorBlocks16(ref state, ref Unsafe.Add(ref src, offset), ref Unsafe.Add(ref dst, offset));
+                AdvanceCounter(ref state, 16);
+            }
+        }
+
+        if (path >= ChaCha20Path.Simd256)
         {
             for (; length - offset >= 8 * BlockSize; offset += 8 * BlockSize)
             {
@@ -285,4 +299,5 @@ internal enum ChaCha20Path
     Scalar,
     Simd128,
     Simd256,
+    Simd512,
 }

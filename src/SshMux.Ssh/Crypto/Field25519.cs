@@ -6,8 +6,9 @@ namespace SshMux.Ssh.Crypto;
 
 /// <summary>
 /// An element of GF(2^255 - 19) in radix 2^51: value = L0 + L1*2^51 + L2*2^102 + L3*2^153 + L4*2^204.
-/// Limbs are kept below 2^52 between operations (every operation below leaves them so), which
-/// leaves Mul and Square room for 128-bit accumulation without overflow.
+/// Limbs are kept below 2^52 between operations (every operation below except AddToMul/SubToMul
+/// leaves them so). Mul, Square and MulSmall accept limbs up to 2^54: with 19 * 2^54 * 2^54 * 5
+/// below 2^115 the 128-bit column sums cannot overflow, and the top carry times 19 fits in 64 bits.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct FieldElement
@@ -114,6 +115,35 @@ internal static class Field25519
             a.L3 + 0x1FFFFFFFFFFFFC - b.L3,
             a.L4 + 0x1FFFFFFFFFFFFC - b.L4);
 
+    /// <summary>
+    /// r = a + b without the carry step, limbs below 2^53: only for a result that goes straight into
+    /// Mul, Square or MulSmall. Inputs must have limbs below 2^52 (any other routine's output).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void AddToMul(out FieldElement r, in FieldElement a, in FieldElement b)
+    {
+        r.L0 = a.L0 + b.L0;
+        r.L1 = a.L1 + b.L1;
+        r.L2 = a.L2 + b.L2;
+        r.L3 = a.L3 + b.L3;
+        r.L4 = a.L4 + b.L4;
+    }
+
+    /// <summary>
+    /// r = a - b (as a + 4p - b) without the carry step, limbs below 2^54: only for a result that goes
+    /// straight into Mul, Square or MulSmall. Inputs must have limbs below 2^52.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void SubToMul(out FieldElement r, in FieldElement a, in FieldElement b)
+    {
+        ulong a0 = a.L0, a1 = a.L1, a2 = a.L2, a3 = a.L3, a4 = a.L4;
+        r.L0 = a0 + 0x1FFFFFFFFFFFB4 - b.L0;
+        r.L1 = a1 + 0x1FFFFFFFFFFFFC - b.L1;
+        r.L2 = a2 + 0x1FFFFFFFFFFFFC - b.L2;
+        r.L3 = a3 + 0x1FFFFFFFFFFFFC - b.L3;
+        r.L4 = a4 + 0x1FFFFFFFFFFFFC - b.L4;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Neg(out FieldElement r, in FieldElement a) => Sub(out r, Zero, a);
 
@@ -173,7 +203,7 @@ internal static class Field25519
         t4 += (ulong)(t3 >> 51);
         ulong r4 = (ulong)t4 & Mask51;
 
-        // t4 >> 51 is below 2^57, so 19 times it still fits in 64 bits.
+        // t4 is below 5 * 2^108 for limbs below 2^54, so 19 * (t4 >> 51) < 2^64.
         r0 += 19 * (ulong)(t4 >> 51);
         r1 += r0 >> 51;
         r0 &= Mask51;

@@ -12,7 +12,8 @@ namespace SshMux.Ssh.Crypto;
 /// MACs the encrypted length and the ciphertext) without copying it together.
 /// <para>
 /// The accumulator h is kept in radix 2^64 (h0 + h1*2^64 + h2*2^128, h2 a few bits) and
-/// multiplied with 64x64->128-bit products; all arithmetic on the key and data is
+/// multiplied with 64x64->128-bit products; long inputs go through the four-lane AVX2 path in
+/// Poly1305.Simd.cs where the hardware has it. All arithmetic on the key and data is
 /// branch-free and table-free, so it runs in constant time. A ref struct, so that it lives on
 /// the stack and costs no allocation per packet; <see cref="Dispose"/> (or finishing) wipes it.
 /// </para>
@@ -163,12 +164,10 @@ public ref partial struct Poly1305 : IDisposable
     /// <summary>Wipes the key and accumulator.</summary>
     public void Dispose() => Clear();
 
-    private void Clear()
-    {
-        // A store through 'this' (a reference to the caller's variable) is not a dead store
-        // the JIT may drop.
-        this = default;
-    }
+    // Not inlined: through 'this', a reference the callee cannot see die, the wipe is not a
+    // dead store the JIT may drop.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Clear() => this = default;
 
     /// <summary>h = (h + m + padBit*2^128) * r mod 2^130-5 (partially reduced) for each 16-byte block m.</summary>
     private void ProcessBlocks(scoped ReadOnlySpan<byte> data, ulong padBit)

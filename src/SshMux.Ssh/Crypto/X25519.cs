@@ -86,24 +86,26 @@ public static class X25519
             Field25519.CSwap(ref z2, ref z3, mask);
             swap = bit;
 
-            Field25519.Add(out FieldElement a, x2, z2);
+            // Every sum and difference below feeds only a multiplication or squaring, so it can skip
+            // its carry step (Field25519.AddToMul/SubToMul).
+            Field25519.AddToMul(out FieldElement a, x2, z2);
             Field25519.Square(out FieldElement aa, a);
-            Field25519.Sub(out FieldElement b, x2, z2);
+            Field25519.SubToMul(out FieldElement b, x2, z2);
             Field25519.Square(out FieldElement bb, b);
-            Field25519.Sub(out FieldElement e, aa, bb);
-            Field25519.Add(out FieldElement c, x3, z3);
-            Field25519.Sub(out FieldElement d, x3, z3);
+            Field25519.SubToMul(out FieldElement e, aa, bb);
+            Field25519.AddToMul(out FieldElement c, x3, z3);
+            Field25519.SubToMul(out FieldElement d, x3, z3);
             Field25519.Mul(out FieldElement da, d, a);
             Field25519.Mul(out FieldElement cb, c, b);
 
-            Field25519.Add(out FieldElement sum, da, cb);
+            Field25519.AddToMul(out FieldElement sum, da, cb);
             Field25519.Square(out x3, sum);
-            Field25519.Sub(out FieldElement diff, da, cb);
+            Field25519.SubToMul(out FieldElement diff, da, cb);
             Field25519.Square(out diff, diff);
             Field25519.Mul(out z3, x1, diff);
             Field25519.Mul(out x2, aa, bb);
             Field25519.MulSmall(out FieldElement t24, e, A24);
-            Field25519.Add(out t24, aa, t24);
+            Field25519.AddToMul(out t24, aa, t24);
             Field25519.Mul(out z2, e, t24);
         }
 

@@ -232,4 +232,48 @@ public class Curve25519ArithmeticTests
             }
         }
     }
+
+    private static BigInteger LimbValue(in FieldElement f) =>
+        (f.L0 + (new BigInteger(f.L1) << 51) + (new BigInteger(f.L2) << 102) + (new BigInteger(f.L3) << 153) + (new BigInteger(f.L4) << 204)) % P;
+
+    [Fact]
+    public void Unreduced_Limbs_At_The_Documented_Bounds()
+    {
+        // Mul, Square and MulSmall promise exact results for limbs up to 2^54 - 1; AddToMul and
+        // SubToMul promise to stay within that for inputs below 2^52.
+        const ulong Max54 = (1UL << 54) - 1;
+        const ulong Max52 = (1UL << 52) - 1;
+        var rng = new Random(7748);
+        ulong Pick(ulong max) => rng.Next(4) switch { 0 => max, 1 => 0, _ => (ulong)rng.NextInt64((long)max) };
+
+        for (int i = 0; i < 2000; i++)
+        {
+            var a = new FieldElement(Pick(Max54), Pick(Max54), Pick(Max54), Pick(Max54), Pick(Max54));
+            var b = new FieldElement(Pick(Max54), Pick(Max54), Pick(Max54), Pick(Max54), Pick(Max54));
+            Field25519.Mul(out FieldElement m, a, b);
+            Assert.Equal(LimbValue(a) * LimbValue(b) % P, Value(m));
+            Assert.True(m.L0 < (1UL << 52) && m.L1 < (1UL << 52) && m.L2 < (1UL << 52) && m.L3 < (1UL << 52) && m.L4 < (1UL << 52));
+            Field25519.Square(out FieldElement sq, a);
+            Assert.Equal(LimbValue(a) * LimbValue(a) % P, Value(sq));
+            Field25519.MulSmall(out FieldElement small, a, 121665);
+            Assert.Equal(LimbValue(a) * 121665 % P, Value(small));
+
+            var c = new FieldElement(Pick(Max52), Pick(Max52), Pick(Max52), Pick(Max52), Pick(Max52));
+            var d = new FieldElement(Pick(Max52), Pick(Max52), Pick(Max52), Pick(Max52), Pick(Max52));
+            Field25519.AddToMul(out FieldElement sum, c, d);
+            Field25519.SubToMul(out FieldElement diff, c, d);
+            foreach (FieldElement f in new[] { sum, diff })
+            {
+                Assert.True(f.L0 <= Max54 && f.L1 <= Max54 && f.L2 <= Max54 && f.L3 <= Max54 && f.L4 <= Max54);
+            }
+
+            Assert.Equal((LimbValue(c) + LimbValue(d)) % P, LimbValue(sum));
+            Assert.Equal(((LimbValue(c) - LimbValue(d)) % P + P) % P, LimbValue(diff));
+            Field25519.Add(out FieldElement carried, c, d);
+            Assert.True(carried.L0 < (1UL << 52) && carried.L4 < (1UL << 52));
+            Field25519.Sub(out carried, c, d);
+            Assert.True(carried.L0 < (1UL << 52) && carried.L4 < (1UL << 52));
+            Assert.Equal(((LimbValue(c) - LimbValue(d)) % P + P) % P, Value(carried));
+        }
+    }
 }

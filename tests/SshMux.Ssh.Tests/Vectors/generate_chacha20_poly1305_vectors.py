@@ -99,11 +99,11 @@ def main():
     lines.append("")
 
     # Original-layout ChaCha20 keystreams: (key, 8-byte nonce, block counter, keystream).
-    # Counters just below 2^32 carry into word 13 inside a SIMD stripe.
+    # Counters just below 2^32 carry into word 13 inside a SIMD stripe (4, 8 or 16 blocks).
     lines.append("    // (Key, Nonce, BlockCounter, Keystream): ChaCha20 keystream from BlockCounter with an 8-byte nonce (64-bit counter).")
     lines.append("    public static readonly (string Key, string Nonce, ulong BlockCounter, string Keystream)[] OriginalKeystreams =")
     lines.append("    [")
-    keystream_cases = [(0, 1000), (1, 64 * 13 + 5), (0xFFFFFFFD, 64 * 12), (0xFFFFFFFF, 64 * 5 + 1), (0x1FFFFFFFA, 600), (0xFFFFFFFFFFFFFFF0, 200)]
+    keystream_cases = [(0, 1000), (1, 64 * 13 + 5), (0xFFFFFFFD, 64 * 12), (0xFFFFFFFF, 64 * 5 + 1), (0x1FFFFFFFA, 600), (0xFFFFFFFFFFFFFFF0, 200), (0xFFFFFFF8, 64 * 20 + 7), (0, 64 * 35 + 50)]
     for i, (counter, length) in enumerate(keystream_cases):
         key = det_bytes(f"original key {i}", 32)
         nonce = det_bytes(f"original nonce {i}", 8)
