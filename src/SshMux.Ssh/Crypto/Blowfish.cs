@@ -30,6 +30,9 @@ internal sealed class Blowfish
 
     private readonly uint[] _state = new uint[StateWords];
 
+    // The key-schedule loops run a few times per key file load, so tiered compilation would
+    // leave them in unoptimised tier-0 code; they are marked AggressiveOptimization.
+
     /// <summary>
     /// The initial P-array and S-boxes are the hexadecimal digits of the fractional part of pi
     /// (Schneier's "nothing up my sleeve" constants). They are computed once rather than pasted
@@ -51,6 +54,7 @@ internal sealed class Blowfish
     /// eksblowfish ExpandKey(state, salt, key): P ^= key words, then every P and S entry is
     /// replaced by the running encryption of the previous block XORed with salt words.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ExpandState(ReadOnlySpan<byte> data, ReadOnlySpan<byte> key)
     {
         ArgumentOutOfRangeException.ThrowIfZero(data.Length);
@@ -70,6 +74,7 @@ internal sealed class Blowfish
     }
 
     /// <summary>eksblowfish ExpandKey(state, 0, key): as <see cref="ExpandState"/> with an all-zero salt.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Expand0State(ReadOnlySpan<byte> key)
     {
         XorKeyIntoP(key);
@@ -85,6 +90,7 @@ internal sealed class Blowfish
     }
 
     /// <summary>Encrypts consecutive (left, right) word pairs in place (blf_enc).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void EncryptWords(Span<uint> words)
     {
         if ((words.Length & 1) != 0)

@@ -13,14 +13,14 @@ public sealed class EcdsaPublicKey : SshPublicKey
     private readonly byte[] _x;
     private readonly byte[] _y;
     private readonly byte[] _blob;
-    private readonly string[] _algorithms;
+    private readonly IReadOnlyList<string> _algorithms;
 
     private EcdsaPublicKey(EcdsaCurve curve, ReadOnlySpan<byte> x, ReadOnlySpan<byte> y)
     {
         _curve = curve;
         _x = x.ToArray();
         _y = y.ToArray();
-        _algorithms = [curve.KeyType];
+        _algorithms = Array.AsReadOnly([curve.KeyType]);
         using var writer = new SshWriter(64 + (2 * curve.FieldSize));
         writer.WriteString(curve.KeyType);
         writer.WriteString(curve.Identifier);

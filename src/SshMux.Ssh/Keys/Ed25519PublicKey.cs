@@ -1,4 +1,3 @@
-using System.Numerics;
 using SshMux.Ssh.Crypto;
 using SshMux.Ssh.Wire;
 
@@ -9,12 +8,8 @@ public sealed class Ed25519PublicKey : SshPublicKey
 {
     internal const string TypeName = "ssh-ed25519";
 
-    private static readonly string[] Algorithms = [TypeName];
+    private static readonly IReadOnlyList<string> Algorithms = Array.AsReadOnly([TypeName]);
 
-    private static readonly BigInteger FieldPrime = (BigInteger.One << 255) - 19;
-
-    // d = -121665 / 121666 (RFC 8032 section 5.1).
-    private static readonly BigInteger CurveD = Mod(-121665 * BigInteger.ModPow(121666, FieldPrime - 2, FieldPrime), FieldPrime);
 
     private readonly byte[] _key;
     private readonly byte[] _blob;
@@ -27,7 +22,8 @@ public sealed class Ed25519PublicKey : SshPublicKey
             throw new SshException($"Malformed ssh-ed25519 key: the key is {publicKey.Length} bytes, not {Ed25519.PublicKeySize}");
         }
 
-        if (!IsCanonicalPoint(publicKey))
+        // RFC 8032 section 5.1.3 decoding, strictly (y < p, x recoverable, no "negative zero").
+        if (!Edwards25519.DecodeVarTime(out _, publicKey))
         {
             throw new SshException("Malformed ssh-ed25519 key: the key is not a point on the curve");
         }
@@ -58,38 +54,4 @@ public sealed class Ed25519PublicKey : SshPublicKey
         && TryReadSignature(signatureBlob, TypeName, out var signature)
         && signature.Length == Ed25519.SignatureSize
         && Ed25519.Verify(_key, data, signature);
-
-    /// <summary>
-    /// RFC 8032 section 5.1.3 decoding: y must be below p = 2^255 - 19 and
-    /// x^2 = (y^2 - 1) / (d y^2 + 1) must have a square root (with x = 0 only for sign 0).
-    /// Public data, so plain big-integer arithmetic is fine here.
-    /// </summary>
-    private static bool IsCanonicalPoint(ReadOnlySpan<byte> encoded)
-    {
-        Span<byte> copy = stackalloc byte[32];
-        encoded.CopyTo(copy);
-        var sign = copy[31] >> 7;
-        copy[31] &= 0x7f;
-
-        var p = FieldPrime;
-        var y = new BigInteger(copy, isUnsigned: true, isBigEndian: false);
-        if (y >= p)
-        {
-            return false;
-        }
-
-        var ySquared = y * y % p;
-        var u = Mod(ySquared - 1, p);
-        var v = Mod((CurveD * ySquared) + 1, p);
-        var xSquared = u * BigInteger.ModPow(v, p - 2, p) % p;
-        if (xSquared.IsZero)
-        {
-            return sign == 0;
-        }
-
-        // Euler's criterion: a non-zero square has x^((p-1)/2) = 1.
-        return BigInteger.ModPow(xSquared, (p - 1) / 2, p).IsOne;
-    }
-
-    private static BigInteger Mod(BigInteger value, BigInteger modulus) => ((value % modulus) + modulus) % modulus;
 }

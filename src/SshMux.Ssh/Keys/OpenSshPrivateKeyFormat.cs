@@ -22,6 +22,16 @@ internal static class OpenSshPrivateKeyFormat
 
     private const int SaltSize = 16;
 
+    // bcrypt_pbkdf's own salt limit (1 MiB) is far above anything real; OpenSSH writes 16.
+    private const int MaxSaltSize = 1024;
+
+    /// <summary>
+    /// A file cannot make a load spin for hours: a round costs about 10 ms of CPU for the
+    /// 48-byte aes256-ctr key and IV, so this limit is under a minute, while ssh-keygen -a
+    /// users pick tens to hundreds.
+    /// </summary>
+    public const int MaxRounds = 4096;
+
     // OpenSSH's sshkey.c wraps the base64 at 70 columns.
     private const int LineLength = 70;
 
@@ -99,9 +109,14 @@ internal static class OpenSshPrivateKeyFormat
         var salt = options.ReadBinary("bcrypt salt");
         var rounds = options.ReadUInt32("bcrypt rounds");
         options.EnsureEnd("bcrypt KDF options");
-        if (salt.Length == 0 || rounds == 0 || rounds > int.MaxValue)
+        if (salt.Length == 0 || salt.Length > MaxSaltSize || rounds == 0)
         {
             throw new SshException($"Malformed OpenSSH private key: bcrypt salt of {salt.Length} bytes and {rounds} rounds");
+        }
+
+        if (rounds > MaxRounds)
+        {
+            throw new SshException($"Unsupported OpenSSH private key: {rounds} bcrypt rounds is over the limit of {MaxRounds}");
         }
 
         var secret = PassphrasePrompt.Ask(passphrase, description);
@@ -179,6 +194,7 @@ internal static class OpenSshPrivateKeyFormat
                 ? found
                 : throw new ArgumentException($"\"{cipherName}\" is not a cipher for OpenSSH key files", nameof(cipherName));
         ArgumentOutOfRangeException.ThrowIfLessThan(rounds, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(rounds, MaxRounds);
 
         using var section = new SshWriter(1024) { Sensitive = true };
         var checkint = (uint)RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue);

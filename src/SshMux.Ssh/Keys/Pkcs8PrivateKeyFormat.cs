@@ -201,6 +201,7 @@ internal static class Pkcs8PrivateKeyFormat
         var inner = new AsnWriter(AsnEncodingRules.DER);
         inner.WriteOctetString(key.Seed);
         var curvePrivateKey = inner.Encode();
+        inner.Reset();
 
         var writer = new AsnWriter(AsnEncodingRules.DER);
         using (writer.PushSequence())
@@ -216,6 +217,8 @@ internal static class Pkcs8PrivateKeyFormat
 
         CryptographicOperations.ZeroMemory(curvePrivateKey);
         var der = writer.Encode();
+
+        // Reset clears the writers' buffers, which held the seed.
         writer.Reset();
         return der;
     }

@@ -18,7 +18,7 @@ public sealed class RsaPublicKey : SshPublicKey
     /// <summary>OpenSSH's SSHBUF_MAX_BIGNUM limit (16384 bits).</summary>
     public const int MaximumBits = 16384;
 
-    private static readonly string[] Algorithms = ["rsa-sha2-512", "rsa-sha2-256", TypeName];
+    private static readonly IReadOnlyList<string> Algorithms = Array.AsReadOnly(["rsa-sha2-512", "rsa-sha2-256", TypeName]);
 
     private readonly byte[] _exponent;
     private readonly byte[] _modulus;
