@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Security.Cryptography;
 using SshMux.Scan;
 using SshMux.Ssh.Keys;
 
@@ -85,7 +84,7 @@ internal static class ScanCommand
         w.WriteLine("Host keys");
         foreach (var key in result.HostKeys)
         {
-            w.WriteLine($"  {key.Key.KeyType,-21} {Sha256Fingerprint(key.Key)}  {Md5Fingerprint(key.Key)}");
+            w.WriteLine($"  {key.Key.KeyType,-20} {key.Key.KeySize,5} {key.Key.GetSha256Fingerprint()}  {key.Key.GetMd5Fingerprint()}");
         }
 
         foreach (var failure in result.Failures)
@@ -103,12 +102,6 @@ internal static class ScanCommand
 
         return w.ToString();
     }
-
-    private static string Sha256Fingerprint(SshPublicKey key) => "SHA256:" + Convert.ToBase64String(SHA256.HashData(key.Blob.Span)).TrimEnd('=');
-
-#pragma warning disable CA5351 // MD5 fingerprints are shown only because ssh-keygen -E md5 prints them too.
-    private static string Md5Fingerprint(SshPublicKey key) => "MD5:" + string.Join(':', MD5.HashData(key.Blob.Span).Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
-#pragma warning restore CA5351
 
     private static string Join(IReadOnlyList<string> list) => list.Count == 0 ? "(none)" : string.Join(", ", list);
 
