@@ -27,29 +27,20 @@ public sealed partial class SshTransport
     public async Task RekeyAsync(CancellationToken cancellationToken = default)
     {
         var before = KeyExchangeCount;
+        var done = Volatile.Read(ref _kexDone).Task;
         await SendKexInitAsync(cancellationToken).ConfigureAwait(false);
         while (KeyExchangeCount == before)
         {
             ThrowIfClosed();
-            Task gate;
-            await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                gate = _kexGate.Task;
-            }
-            finally
-            {
-                _writeLock.Release();
-            }
-
-            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            if (KeyExchangeCount == before)
-            {
-                // Our NEWKEYS is out; the peer's is on its way.
-                await Task.Delay(1, cancellationToken).ConfigureAwait(false);
-            }
+            await Task.WhenAny(done, _closed.Task).WaitAsync(cancellationToken).ConfigureAwait(false);
+            done = Volatile.Read(ref _kexDone).Task;
         }
+
+        ThrowIfClosed();
     }
+
+    /// <summary>Completed, and replaced, each time a key exchange finishes.</summary>
+    private TaskCompletionSource _kexDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private void MaybeStartRekey()
     {
@@ -278,6 +269,7 @@ public sealed partial class SshTransport
         Negotiated = negotiated;
         Volatile.Write(ref _kexCount, _kexCount + 1);
         Volatile.Write(ref _rekeyScheduled, 0);
+        Interlocked.Exchange(ref _kexDone, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         Log(SshLogLevel.Debug, first ? "Initial key exchange complete" + (_strictKex ? " (strict)" : string.Empty) : "Key re-exchange complete");
         if (first)
         {
