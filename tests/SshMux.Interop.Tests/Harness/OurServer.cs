@@ -18,23 +18,28 @@ public sealed class OurServer : IAsyncDisposable
 {
     private readonly TcpListener _listener;
     private readonly Func<SshServerOptions> _options;
+    private readonly Func<Stream, Stream>? _wrapStream;
     private readonly Channel<ServerConnection> _connections = Channel.CreateUnbounded<ServerConnection>();
     private readonly List<SshTransport> _transports = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _handshakes = [];
     private readonly Task _acceptLoop;
 
-    private OurServer(TcpListener listener, Func<SshServerOptions> options)
+    private OurServer(TcpListener listener, Func<SshServerOptions> options, Func<Stream, Stream>? wrapStream)
     {
         _listener = listener;
         _options = options;
+        _wrapStream = wrapStream;
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
-    /// <summary>Starts listening; every connection gets fresh options (ed25519 host key unless configured).</summary>
-    public static OurServer Start(InteropRun run, Action<SshServerOptions>? configure = null)
+    /// <summary>
+    /// Starts listening; every connection gets fresh options (ed25519 host key unless
+    /// configured), its stream optionally wrapped to simulate a misbehaving network or peer.
+    /// </summary>
+    public static OurServer Start(InteropRun run, Action<SshServerOptions>? configure = null, Func<Stream, Stream>? wrapStream = null)
     {
         ArgumentNullException.ThrowIfNull(run);
         var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -50,7 +55,7 @@ public sealed class OurServer : IAsyncDisposable
             };
             configure?.Invoke(options);
             return options;
-        });
+        }, wrapStream);
     }
 
     /// <summary>The outcome of the next connection's handshake.</summary>
@@ -91,7 +96,12 @@ public sealed class OurServer : IAsyncDisposable
 
     private async Task HandshakeAsync(Socket socket)
     {
-        var stream = new NetworkStream(socket, ownsSocket: true);
+        Stream stream = new NetworkStream(socket, ownsSocket: true);
+        if (_wrapStream is not null)
+        {
+            stream = _wrapStream(stream);
+        }
+
         ServerConnection outcome;
         try
         {

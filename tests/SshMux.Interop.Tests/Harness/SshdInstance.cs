@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using SshMux.Ssh.Keys;
 
 namespace SshMux.Interop.Tests.Harness;
 
@@ -32,7 +33,14 @@ public sealed class SshdInstance : IAsyncDisposable
     public OpenSshKexLog KexLog => OpenSshKexLog.Parse(Process.Lines);
 
     /// <summary>Starts sshd with host keys of the given types (wire names) and extra sshd_config lines.</summary>
-    public static async Task<SshdInstance> StartAsync(IEnumerable<string> hostKeyTypes, params string[] configLines)
+    public static Task<SshdInstance> StartAsync(IEnumerable<string> hostKeyTypes, params string[] configLines) =>
+        StartAsync(hostKeyTypes, null, configLines);
+
+    /// <summary>
+    /// As above; with <paramref name="authorizedKey"/>, sshd also lets the user running the
+    /// tests (<see cref="Environment.UserName"/>) sign in with that key.
+    /// </summary>
+    public static async Task<SshdInstance> StartAsync(IEnumerable<string> hostKeyTypes, SshPublicKey? authorizedKey, params string[] configLines)
     {
         var sshd = Peers.Require(Peers.Sshd);
         EnsurePrivilegeSeparationDirectory();
@@ -44,7 +52,15 @@ public sealed class SshdInstance : IAsyncDisposable
             var directory = new TempDirectory("sshmux-sshd-");
             var port = FreePort.Next();
             var config = directory.File("sshd_config");
-            await File.WriteAllTextAsync(config, BuildConfig(directory, port, keys, configLines)).ConfigureAwait(false);
+            var lines = configLines.AsEnumerable();
+            if (authorizedKey is not null)
+            {
+                var authorizedKeys = directory.File("authorized_keys");
+                await File.WriteAllTextAsync(authorizedKeys, $"{authorizedKey.KeyType} {Convert.ToBase64String(authorizedKey.Blob.Span)} sshmux-interop\n").ConfigureAwait(false);
+                lines = lines.Concat(["PubkeyAuthentication yes", "AuthorizedKeysFile " + authorizedKeys, "PermitRootLogin prohibit-password"]);
+            }
+
+            await File.WriteAllTextAsync(config, BuildConfig(directory, port, keys, lines)).ConfigureAwait(false);
             var process = PeerProcess.Start($"sshd:{port}", sshd, ["-f", config, "-D", "-e"]);
             try
             {
