@@ -13,7 +13,7 @@ public class HandshakeCompletionTests(ITestOutputHelper output)
     private readonly InteropRun _run = new(output);
 
     /// <summary>
-    /// ssh's end seems to close right after its NEWKEYS (see <see cref="EndAfterNewKeysStream"/>).
+    /// ssh's end seems to close right after its NEWKEYS (see <see cref="AfterNewKeysStream"/>).
     /// Our server then has received everything the first key exchange needs, so AcceptAsync
     /// must return the transport (whose Completion then reports the lost connection), every
     /// time. It races instead: StartAsync waits for the first key exchange with
@@ -35,7 +35,7 @@ public class HandshakeCompletionTests(ITestOutputHelper output)
             {
                 completed |= message.StartsWith("Initial key exchange complete", StringComparison.Ordinal);
                 log(level, message);
-            }, stream => new EndAfterNewKeysStream(stream));
+            }, AfterNewKeysStream.EndOfStream);
             var ssh = await OpenSshClient.RunAsync(_run, server.Port, "KexAlgorithms=curve25519-sha256");
             Assert.Contains("SSH2_MSG_NEWKEYS sent", ssh.Output, StringComparison.Ordinal);
             var connection = await server.NextConnectionAsync(TimeSpan.FromSeconds(10));
