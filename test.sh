@@ -55,11 +55,11 @@ fi
 # --- Test -------------------------------------------------------------------------------
 results="TestResults/run-$(date +%Y%m%d-%H%M%S)-$$"
 mkdir -p "$results"
-# A hung test kills its test host after 10 minutes instead of stalling the run.
+# A hung test kills its test host after 5 minutes instead of stalling the run.
 dotnet test SshMux.slnx -c Release --no-build -nologo \
     --results-directory "$results" \
     --logger "trx;LogFilePrefix=results" \
-    --blame-hang-timeout 10m --blame-hang-dump-type none
+    --blame-hang-timeout 5m --blame-hang-dump-type none
 status=$?
 
 # --- Summary from the TRX files (one per test project) ---------------------------------
