@@ -137,6 +137,7 @@ public sealed partial class SshTransport
 
             var message = BuildKexInit(first: _kexCount == 0);
             var payload = message.ToPayload();
+            _ourKexInitSequence = _writer.SequenceNumber;
             await _writer.WritePacketAsync(payload, _lifetime.Token).ConfigureAwait(false);
             _ourKexInit = message;
             _ourKexInitPayload = payload;
@@ -170,6 +171,23 @@ public sealed partial class SshTransport
             await AbortAsync(new SshException(DisconnectReason.ProtocolError,
                 $"Peer did not complete the key re-exchange within {_options.RekeyTimeout.TotalSeconds:0} s")).ConfigureAwait(false);
         }
+    }
+
+    private uint _ourKexInitSequence;
+
+    /// <summary>
+    /// A peer that answers our KEXINIT with SSH_MSG_UNIMPLEMENTED (OpenSSH does before
+    /// authentication) will never finish the exchange, and nothing but kex messages may be
+    /// sent until it does: end the connection now rather than stall every sender.
+    /// </summary>
+    private void CheckKexInitRefused(uint sequence)
+    {
+        if (_kexInitSent && sequence == _ourKexInitSequence)
+        {
+            throw new SshException(DisconnectReason.ProtocolError, "Peer refused key re-exchange (SSH_MSG_UNIMPLEMENTED in reply to our KEXINIT)");
+        }
+
+        Log(SshLogLevel.Debug, $"Peer did not implement our packet {sequence}");
     }
 
     private void CheckStrictInitial(byte number)
@@ -374,8 +392,12 @@ public sealed partial class SshTransport
             {
                 case MessageNumbers.Disconnect:
                     throw PeerDisconnected(payload.Span);
-                case MessageNumbers.Ignore or MessageNumbers.Debug or MessageNumbers.Unimplemented:
+                case MessageNumbers.Ignore or MessageNumbers.Debug:
                     CheckStrictInitial(number);
+                    continue;
+                case MessageNumbers.Unimplemented:
+                    CheckStrictInitial(number);
+                    CheckKexInitRefused(UnimplementedMessage.Parse(payload.Span).SequenceNumber);
                     continue;
                 case MessageNumbers.NewKeys when expectNewKeys:
                     if (payload.Length != 1)

@@ -129,7 +129,15 @@ public sealed partial class SshTransport : IAsyncDisposable
             phase = "the key exchange to complete";
             await SendKexInitAsync(handshake.Token).ConfigureAwait(false);
             _ = Task.Run(ReceiveLoopAsync, CancellationToken.None);
-            await _firstKex.Task.WaitAsync(handshake.Token).ConfigureAwait(false);
+            try
+            {
+                await _firstKex.Task.WaitAsync(handshake.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (_firstKex.Task.IsCompletedSuccessfully)
+            {
+                // The handshake finished and the peer closed at once (a client that cannot
+                // authenticate does): the handshake still succeeded; Completion reports the close.
+            }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && _closeReason is null)
         {
@@ -334,7 +342,7 @@ public sealed partial class SshTransport : IAsyncDisposable
                 return;
             case MessageNumbers.Unimplemented:
                 CheckStrictInitial(number);
-                Log(SshLogLevel.Debug, $"Peer did not implement our packet {UnimplementedMessage.Parse(payload.Span).SequenceNumber}");
+                CheckKexInitRefused(UnimplementedMessage.Parse(payload.Span).SequenceNumber);
                 return;
             case MessageNumbers.KexInit:
                 await RunKeyExchangeAsync(payload.ToArray()).ConfigureAwait(false);
