@@ -1,6 +1,23 @@
+using System.CommandLine;
+using SshMux.Cli;
+
 namespace SshMux;
 
 internal static class Program
 {
-    private static int Main(string[] args) => args.Length == 0 ? 2 : 0;
+    private static async Task<int> Main(string[] args)
+    {
+        var root = new RootCommand("ssh-mux: one authenticated SSH connection per host, shared by every tool that speaks SSH.");
+        root.Subcommands.Add(ScanCommand.Create());
+        var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
+        try
+        {
+            return await root.Parse(args).InvokeAsync(config).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            await Console.Error.WriteLineAsync("ssh-mux: interrupted").ConfigureAwait(false);
+            return ExitCodes.Interrupted;
+        }
+    }
 }

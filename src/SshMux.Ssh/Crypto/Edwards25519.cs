@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace SshMux.Ssh.Crypto;
 
@@ -25,6 +26,8 @@ internal struct GeP1P1
 }
 
 /// <summary>An affine point prepared for mixed addition: (y + x, y - x, 2dxy).</summary>
+/// <remarks>Sequential, 15 ulongs: the vector table scan of Edwards25519BaseMult reads it as raw memory.</remarks>
+[StructLayout(LayoutKind.Sequential)]
 internal struct GePrecomp
 {
     internal FieldElement YPlusX, YMinusX, XY2D;

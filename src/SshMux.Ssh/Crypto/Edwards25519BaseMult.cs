@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace SshMux.Ssh.Crypto;
 
@@ -137,15 +138,13 @@ internal static class Edwards25519BaseMult
         int abs = (b ^ m) - m;
         ulong negative = (ulong)(long)m;
 
-        Edwards25519.Identity(out t);
-        ref GePrecomp row = ref Table[8 * j];
-        for (int k = 0; k < 8; k++)
+        if (Vector256.IsHardwareAccelerated)
         {
-            ulong mask = EqualMask(abs, k + 1);
-            ref GePrecomp entry = ref Unsafe.Add(ref row, k);
-            Field25519.CMov(ref t.YPlusX, entry.YPlusX, mask);
-            Field25519.CMov(ref t.YMinusX, entry.YMinusX, mask);
-            Field25519.CMov(ref t.XY2D, entry.XY2D, mask);
+            SelectVector(out t, j, abs);
+        }
+        else
+        {
+            SelectScalar(out t, j, abs);
         }
 
         // -(x, y) = (-x, y): y + x and y - x trade places and xy2d changes sign.
@@ -156,6 +155,52 @@ internal static class Edwards25519BaseMult
         Field25519.CMov(ref t.YPlusX, minus.YPlusX, negative);
         Field25519.CMov(ref t.YMinusX, minus.YMinusX, negative);
         Field25519.CMov(ref t.XY2D, minus.XY2D, negative);
+    }
+
+    /// <summary>t = abs * 256^j * B for abs in [0, 8] (0 gives the identity), by a masked scan of row j.</summary>
+    internal static void SelectScalar(out GePrecomp t, int j, int abs)
+    {
+        ref GePrecomp row = ref Table[8 * j];
+        Edwards25519.Identity(out t);
+        for (int k = 0; k < 8; k++)
+        {
+            ulong mask = EqualMask(abs, k + 1);
+            ref GePrecomp entry = ref Unsafe.Add(ref row, k);
+            Field25519.CMov(ref t.YPlusX, entry.YPlusX, mask);
+            Field25519.CMov(ref t.YMinusX, entry.YMinusX, mask);
+            Field25519.CMov(ref t.XY2D, entry.XY2D, mask);
+        }
+    }
+
+    /// <summary>
+    /// SelectScalar with 256-bit vectors: an entry is 15 ulongs (120 bytes), covered by four loads
+    /// at byte offsets 0, 32, 64 and 88; the last two overlap in one ulong, which both select alike.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void SelectVector(out GePrecomp t, int j, int abs)
+    {
+        ref GePrecomp row = ref Table[8 * j];
+        // The identity (1, 1, 0): ulong 0 (YPlusX.L0) and ulong 5 (YMinusX.L0) are 1.
+        Vector256<ulong> acc0 = Vector256.Create(1UL, 0, 0, 0);
+        Vector256<ulong> acc1 = Vector256.Create(0UL, 1, 0, 0);
+        Vector256<ulong> acc2 = Vector256<ulong>.Zero;
+        Vector256<ulong> acc3 = Vector256<ulong>.Zero;
+        for (int k = 0; k < 8; k++)
+        {
+            var mask = Vector256.Create(EqualMask(abs, k + 1));
+            ref byte e = ref Unsafe.As<GePrecomp, byte>(ref Unsafe.Add(ref row, k));
+            acc0 = Vector256.ConditionalSelect(mask, Unsafe.ReadUnaligned<Vector256<ulong>>(ref e), acc0);
+            acc1 = Vector256.ConditionalSelect(mask, Unsafe.ReadUnaligned<Vector256<ulong>>(ref Unsafe.Add(ref e, 32)), acc1);
+            acc2 = Vector256.ConditionalSelect(mask, Unsafe.ReadUnaligned<Vector256<ulong>>(ref Unsafe.Add(ref e, 64)), acc2);
+            acc3 = Vector256.ConditionalSelect(mask, Unsafe.ReadUnaligned<Vector256<ulong>>(ref Unsafe.Add(ref e, 88)), acc3);
+        }
+
+        Unsafe.SkipInit(out t);
+        ref byte o = ref Unsafe.As<GePrecomp, byte>(ref t);
+        Unsafe.WriteUnaligned(ref o, acc0);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref o, 32), acc1);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref o, 64), acc2);
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref o, 88), acc3);
     }
 
     /// <summary>All ones when a == b (both in [0, 255]), else zero.</summary>

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace SshMux.Ssh.Crypto;
 
@@ -8,6 +9,7 @@ namespace SshMux.Ssh.Crypto;
 /// Limbs are kept below 2^52 between operations (every operation below leaves them so), which
 /// leaves Mul and Square room for 128-bit accumulation without overflow.
 /// </summary>
+[StructLayout(LayoutKind.Sequential)]
 internal struct FieldElement
 {
     internal ulong L0, L1, L2, L3, L4;

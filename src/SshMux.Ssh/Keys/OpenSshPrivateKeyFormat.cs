@@ -104,16 +104,10 @@ internal static class OpenSshPrivateKeyFormat
             throw new SshException($"Malformed OpenSSH private key: bcrypt salt of {salt.Length} bytes and {rounds} rounds");
         }
 
-        var secret = passphrase?.Invoke(description)
-            ?? throw new IncorrectPassphraseException($"The private key {description} is encrypted and no passphrase was given");
+        var secret = PassphrasePrompt.Ask(passphrase, description);
         var keyAndIv = new byte[cipher.KeySize + cipher.IvSize];
         try
         {
-            if (secret.Length == 0)
-            {
-                throw new IncorrectPassphraseException($"The private key {description} is encrypted; an empty passphrase cannot decrypt it");
-            }
-
             BcryptPbkdf.DeriveKey(secret, salt, (int)rounds, keyAndIv);
             cipher.Decrypt(keyAndIv, section, tag);
         }

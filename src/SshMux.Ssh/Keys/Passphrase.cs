@@ -29,3 +29,25 @@ public sealed class IncorrectPassphraseException : SshException
     {
     }
 }
+
+/// <summary>The one place that asks a <see cref="PassphraseCallback"/>, so every format reacts the same.</summary>
+internal static class PassphrasePrompt
+{
+    /// <summary>
+    /// Gets the passphrase for an encrypted file. No callback, or a callback returning null,
+    /// is a plain <see cref="SshException"/> (the caller gave up, so a prompt loop must not
+    /// ask again); an empty passphrase is an <see cref="IncorrectPassphraseException"/>.
+    /// The caller zeroes the returned array.
+    /// </summary>
+    public static byte[] Ask(PassphraseCallback? callback, string description)
+    {
+        var secret = callback?.Invoke(description)
+            ?? throw new SshException($"The private key {description} is encrypted and no passphrase was given");
+        if (secret.Length == 0)
+        {
+            throw new IncorrectPassphraseException($"The private key {description} is encrypted; an empty passphrase cannot decrypt it");
+        }
+
+        return secret;
+    }
+}

@@ -41,16 +41,10 @@ internal static class Pbes2
             throw new SshException("Malformed encrypted PKCS#8 private key: " + e.Message, e);
         }
 
-        var secret = passphrase?.Invoke(description)
-            ?? throw new IncorrectPassphraseException($"The private key {description} is encrypted and no passphrase was given");
+        var secret = PassphrasePrompt.Ask(passphrase, description);
         var key = Array.Empty<byte>();
         try
         {
-            if (secret.Length == 0)
-            {
-                throw new IncorrectPassphraseException($"The private key {description} is encrypted; an empty passphrase cannot decrypt it");
-            }
-
             key = Rfc2898DeriveBytes.Pbkdf2(secret, parameters.Salt, parameters.Iterations, parameters.Prf, parameters.KeySize);
             using var cipher = CreateCipher(parameters.CipherOid);
             cipher.Key = key;

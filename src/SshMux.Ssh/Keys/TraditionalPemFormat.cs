@@ -153,16 +153,10 @@ internal static class TraditionalPemFormat
                 $"Malformed encrypted PEM key: the DEK-Info IV is {iv.Length} bytes, {cipherName} needs {blockSize}"));
         }
 
-        var secret = passphrase?.Invoke(description)
-            ?? throw new IncorrectPassphraseException($"The private key {description} is encrypted and no passphrase was given");
+        var secret = PassphrasePrompt.Ask(passphrase, description);
         var key = Array.Empty<byte>();
         try
         {
-            if (secret.Length == 0)
-            {
-                throw new IncorrectPassphraseException($"The private key {description} is encrypted; an empty passphrase cannot decrypt it");
-            }
-
             // OpenSSL's PEM_do_header: the first 8 IV bytes are the EVP_BytesToKey salt.
             key = BytesToKey(secret, iv.AsSpan(0, 8), keySize);
             using var cipher = CreateCipher(cipherName);

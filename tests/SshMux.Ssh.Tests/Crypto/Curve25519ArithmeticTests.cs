@@ -209,4 +209,27 @@ public class Curve25519ArithmeticTests
             Assert.Equal(e1, e2);
         }
     }
+
+    [Fact]
+    public void Vector_And_Scalar_Table_Lookups_Agree()
+    {
+        Assert.Equal(120, System.Runtime.CompilerServices.Unsafe.SizeOf<GePrecomp>());
+        for (int j = 0; j < 32; j++)
+        {
+            for (int abs = 0; abs <= 8; abs++)
+            {
+                Edwards25519BaseMult.SelectScalar(out GePrecomp s, j, abs);
+                Edwards25519BaseMult.SelectVector(out GePrecomp v, j, abs);
+                Assert.Equal(Value(s.YPlusX), Value(v.YPlusX));
+                Assert.Equal(Value(s.YMinusX), Value(v.YMinusX));
+                Assert.Equal(Value(s.XY2D), Value(v.XY2D));
+                if (abs == 0)
+                {
+                    Assert.Equal(BigInteger.One, Value(s.YPlusX));
+                    Assert.Equal(BigInteger.One, Value(s.YMinusX));
+                    Assert.Equal(BigInteger.Zero, Value(s.XY2D));
+                }
+            }
+        }
+    }
 }

@@ -11,7 +11,7 @@ internal static class TestMethods
     /// </summary>
     public static KexMethod Create(string name, byte[]? fixedKey = null, string? moduliPath = null, bool useTestDecoder = true)
     {
-        Func<byte[], Keys.SshPublicKey>? decoder = useTestDecoder ? TestEcdsaPublicKey.FromBlob : null;
+        Func<byte[], SshMux.Ssh.Keys.SshPublicKey>? decoder = useTestDecoder ? TestEcdsaPublicKey.FromBlob : null;
         return name switch
         {
             "curve25519-sha256" or "curve25519-sha256@libssh.org" =>
