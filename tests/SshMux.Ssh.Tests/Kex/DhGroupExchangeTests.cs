@@ -16,14 +16,7 @@ public class DhGroupExchangeTests
     public async Task ClientRejectsAGroupOfTheWrongSize(int min, int preferred, int max, int offeredBits)
     {
         var p = (BigInteger.One << (offeredBits - 1)) + 3;
-        var e = await ClientFailsAsync(new KexSetup
-        {
-            HostKey = null!,
-            GexMin = min,
-            GexPreferred = preferred,
-            GexMax = max,
-            ToClient = (i, m) => i == 0 ? Group(p, 2) : m,
-        });
+        var e = await ClientFailsAsync((i, m) => i == 0 ? Group(p, 2) : m, min, preferred, max);
         Assert.Equal(DisconnectReason.KeyExchangeFailed, e.Reason);
         Assert.Contains($"{offeredBits}-bit group", e.Message, StringComparison.Ordinal);
     }
@@ -34,7 +27,7 @@ public class DhGroupExchangeTests
         var p = DhGroups.Modp3072.P;
         foreach (var (modulus, generator) in new[] { (p + 1, new BigInteger(2)), (p, BigInteger.One), (p, p - 1), (p, BigInteger.Zero), (p, p) })
         {
-            var e = await ClientFailsAsync(new KexSetup { HostKey = null!, ToClient = (i, m) => i == 0 ? Group(modulus, generator) : m });
+            var e = await ClientFailsAsync((i, m) => i == 0 ? Group(modulus, generator) : m);
             Assert.Equal(DisconnectReason.KeyExchangeFailed, e.Reason);
         }
     }
@@ -51,7 +44,7 @@ public class DhGroupExchangeTests
         var run = await KexHarness.RunAsync(TestMethods.Create(Gex), TestMethods.Create(Gex, moduliPath: "/nonexistent/moduli"), new KexSetup
         {
             HostKey = hostKey,
-            ToServer = (i, m) => i == 0 ? KexTamperTests.Message(w => new KexDhGexRequest { Min = min, Preferred = n, Max = max }.Write(w)) : m,
+            ToServer = (i, m) => i == 0 ? KexHarness.Encode(w => new KexDhGexRequest { Min = min, Preferred = n, Max = max }.Write(w)) : m,
         });
         var e = await Assert.ThrowsAsync<SshException>(() => run.Server);
         Assert.Equal(DisconnectReason.KeyExchangeFailed, e.Reason);
@@ -81,21 +74,14 @@ public class DhGroupExchangeTests
         await Assert.ThrowsAsync<InvalidOperationException>(() => run.Client);
     }
 
-    private static async Task<SshException> ClientFailsAsync(KexSetup setup)
+    private static async Task<SshException> ClientFailsAsync(Func<int, byte[], byte[]> toClient, int min = 2048, int preferred = 3072, int max = 8192)
     {
         using var hostKey = TestEcdsaPrivateKey.Create();
-        var withKey = new KexSetup
-        {
-            HostKey = hostKey,
-            GexMin = setup.GexMin,
-            GexPreferred = setup.GexPreferred,
-            GexMax = setup.GexMax,
-            ToClient = setup.ToClient,
-        };
-        var run = await KexHarness.RunAsync(TestMethods.Create(Gex), TestMethods.Create(Gex, moduliPath: "/nonexistent/moduli"), withKey);
+        var setup = new KexSetup { HostKey = hostKey, GexMin = min, GexPreferred = preferred, GexMax = max, ToClient = toClient };
+        var run = await KexHarness.RunAsync(TestMethods.Create(Gex), TestMethods.Create(Gex, moduliPath: "/nonexistent/moduli"), setup);
         return await Assert.ThrowsAsync<SshException>(() => run.Client);
     }
 
     private static byte[] Group(BigInteger p, BigInteger g) =>
-        KexTamperTests.Message(w => new KexDhGexGroup { P = KexTamperTests.Magnitude(p), G = KexTamperTests.Magnitude(g) }.Write(w));
+        KexHarness.Encode(w => new KexDhGexGroup { P = KexHarness.Magnitude(p), G = KexHarness.Magnitude(g) }.Write(w));
 }

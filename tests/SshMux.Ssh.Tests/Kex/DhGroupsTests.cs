@@ -84,6 +84,35 @@ public class DhGroupsTests
         Assert.False(g.IsValidPublic(g.Prime));
     }
 
+    [Fact]
+    public void DegenerateSharedSecretsAreRefused()
+    {
+        // A composite "prime", as a dishonest group-exchange server could send: with p = m*n and
+        // f = 1 mod m, -1 mod n, f^2 = 1, so any even exponent gives K = 1; with p = m^2 and f = m, K = 0.
+        var m = DhGroups.Group14.P;
+        var n = DhGroups.Modp3072.P;
+        var evenExponent = new byte[28];
+        evenExponent[0] = 0x80;
+        evenExponent[^1] = 0x02;
+
+        var product = m * n;
+        var f = (BigInteger.ModPow(n, -1 + (m - 1), m) * n) - (BigInteger.ModPow(m, -1 + (n - 1), n) * m);
+        f = ((f % product) + product) % product;
+        Assert.Equal(BigInteger.One, BigInteger.ModPow(f, 2, product));
+        AssertDegenerate(product, f, evenExponent);
+
+        AssertDegenerate(m * m, m, evenExponent);
+
+        static void AssertDegenerate(BigInteger p, BigInteger f, byte[] exponent)
+        {
+            var group = new DhGroup(p.ToByteArray(isUnsigned: true, isBigEndian: true), [2]);
+            using var pair = DhKeyPair.Generate(group, exponent);
+            var e = Assert.Throws<SshException>(() => pair.Agree(f.ToByteArray(isUnsigned: true, isBigEndian: true), "test", "server"));
+            Assert.Equal(DisconnectReason.KeyExchangeFailed, e.Reason);
+            Assert.Contains("degenerate", e.Message, StringComparison.Ordinal);
+        }
+    }
+
     /// <summary>floor(pi * 2^bits) from Machin's formula pi = 16 atan(1/5) - 4 atan(1/239), with guard bits.</summary>
     private static BigInteger PiTimesPowerOfTwo(int bits)
     {

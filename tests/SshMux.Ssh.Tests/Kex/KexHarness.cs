@@ -1,6 +1,8 @@
+using System.Numerics;
 using System.Threading.Channels;
 using SshMux.Ssh.Keys;
 using SshMux.Ssh.Transport.Kex;
+using SshMux.Ssh.Wire;
 
 namespace SshMux.Ssh.Tests.Kex;
 
@@ -117,6 +119,17 @@ internal static class KexHarness
             ReceiveAsync = ct => incoming.ReadAsync(ct),
         };
     }
+
+    /// <summary>Encodes one message payload.</summary>
+    public static byte[] Encode(Action<SshWriter> write)
+    {
+        using var w = new SshWriter();
+        write(w);
+        return w.ToArray();
+    }
+
+    /// <summary>The unsigned big-endian magnitude the message types carry for mpints.</summary>
+    public static byte[] Magnitude(BigInteger value) => value.IsZero ? [] : value.ToByteArray(isUnsigned: true, isBigEndian: true);
 
     /// <summary>When one side fails, closing its outgoing channel ends the other side's wait.</summary>
     private static async Task<KexResult> Guard(Func<Task<KexResult>> run, ChannelWriter<byte[]> outgoing)

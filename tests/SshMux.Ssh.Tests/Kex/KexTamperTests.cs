@@ -76,7 +76,7 @@ public class KexTamperTests
         Assert.Equal(DisconnectReason.KeyExchangeFailed, e.Reason);
         Assert.Contains($"{length} bytes", e.Message, StringComparison.Ordinal);
 
-        var s = await ServerFailsAsync("curve25519-sha256", (_, m) => Message(w => new KexEcdhInit { ClientPublic = new byte[length] }.Write(w)));
+        var s = await ServerFailsAsync("curve25519-sha256", (_, m) => KexHarness.Encode(w => new KexEcdhInit { ClientPublic = new byte[length] }.Write(w)));
         Assert.Equal(DisconnectReason.KeyExchangeFailed, s.Reason);
     }
 
@@ -91,7 +91,7 @@ public class KexTamperTests
         Assert.Equal(DisconnectReason.KeyExchangeFailed, e.Reason);
         Assert.Contains("all-zero", e.Message, StringComparison.Ordinal);
 
-        var s = await ServerFailsAsync("curve25519-sha256", (_, m) => Message(w => new KexEcdhInit { ClientPublic = point }.Write(w)));
+        var s = await ServerFailsAsync("curve25519-sha256", (_, m) => KexHarness.Encode(w => new KexEcdhInit { ClientPublic = point }.Write(w)));
         Assert.Equal(DisconnectReason.KeyExchangeFailed, s.Reason);
     }
 
@@ -104,7 +104,7 @@ public class KexTamperTests
         Assert.Equal(DisconnectReason.KeyExchangeFailed, e.Reason);
         Assert.Contains("not an uncompressed point", e.Message, StringComparison.Ordinal);
 
-        var s = await ServerFailsAsync(method, (_, m) => Message(w => new KexEcdhInit { ClientPublic = FlipLast(KexEcdhInit.Read(m).ClientPublic) }.Write(w)));
+        var s = await ServerFailsAsync(method, (_, m) => KexHarness.Encode(w => new KexEcdhInit { ClientPublic = FlipLast(KexEcdhInit.Read(m).ClientPublic) }.Write(w)));
         Assert.Equal(DisconnectReason.KeyExchangeFailed, s.Reason);
     }
 
@@ -141,7 +141,7 @@ public class KexTamperTests
                     return m;
                 }
 
-                return RewriteReply(method, m, publicValue: _ => Magnitude(bad(ModulusOf(method))));
+                return RewriteReply(method, m, publicValue: _ => KexHarness.Magnitude(bad(ModulusOf(method))));
             });
             Assert.Equal(DisconnectReason.KeyExchangeFailed, e.Reason);
             Assert.Contains("outside 1 < y < p-1", e.Message, StringComparison.Ordinal);
@@ -150,10 +150,10 @@ public class KexTamperTests
             {
                 if (method == Gex)
                 {
-                    return index == 1 ? Message(w => new KexDhGexInit { E = Magnitude(bad(ModulusOf(Gex))) }.Write(w)) : m;
+                    return index == 1 ? KexHarness.Encode(w => new KexDhGexInit { E = KexHarness.Magnitude(bad(ModulusOf(Gex))) }.Write(w)) : m;
                 }
 
-                return Message(w => new KexDhInit { E = Magnitude(bad(ModulusOf(method))) }.Write(w));
+                return KexHarness.Encode(w => new KexDhInit { E = KexHarness.Magnitude(bad(ModulusOf(method))) }.Write(w));
             });
             Assert.Equal(DisconnectReason.KeyExchangeFailed, s.Reason);
             Assert.Contains("outside 1 < e < p-1", s.Message, StringComparison.Ordinal);
@@ -194,27 +194,18 @@ public class KexTamperTests
         if (method.StartsWith("curve25519", StringComparison.Ordinal) || method.StartsWith("ecdh", StringComparison.Ordinal))
         {
             var r = KexEcdhReply.Read(message);
-            return Message(w => new KexEcdhReply { HostKey = r.HostKey, ServerPublic = publicValue(r.ServerPublic), Signature = signature(r.Signature) }.Write(w));
+            return KexHarness.Encode(w => new KexEcdhReply { HostKey = r.HostKey, ServerPublic = publicValue(r.ServerPublic), Signature = signature(r.Signature) }.Write(w));
         }
 
         if (method == Gex)
         {
             var r = KexDhGexReply.Read(message);
-            return Message(w => new KexDhGexReply { HostKey = r.HostKey, F = publicValue(r.F), Signature = signature(r.Signature) }.Write(w));
+            return KexHarness.Encode(w => new KexDhGexReply { HostKey = r.HostKey, F = publicValue(r.F), Signature = signature(r.Signature) }.Write(w));
         }
 
         var d = KexDhReply.Read(message);
-        return Message(w => new KexDhReply { HostKey = d.HostKey, F = publicValue(d.F), Signature = signature(d.Signature) }.Write(w));
+        return KexHarness.Encode(w => new KexDhReply { HostKey = d.HostKey, F = publicValue(d.F), Signature = signature(d.Signature) }.Write(w));
     }
-
-    internal static byte[] Message(Action<SshWriter> write)
-    {
-        using var w = new SshWriter();
-        write(w);
-        return w.ToArray();
-    }
-
-    internal static byte[] Magnitude(BigInteger value) => value.IsZero ? [] : value.ToByteArray(isUnsigned: true, isBigEndian: true);
 
     private static byte[] FlipLast(byte[] value)
     {

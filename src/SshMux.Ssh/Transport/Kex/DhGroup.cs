@@ -5,7 +5,10 @@ namespace SshMux.Ssh.Transport.Kex;
 /// <summary>A finite-field Diffie-Hellman group: a safe prime p and a generator g (both public).</summary>
 internal sealed class DhGroup
 {
-    /// <summary>Security strength in bits by modulus size: NIST SP 800-57 part 1 and the RFC 8268 estimates.</summary>
+    /// <summary>
+    /// Security strength in bits by modulus size: NIST SP 800-57 part 1 table 2 for 2048, 3072
+    /// and 7680 bits, with the customary interpolated estimates for the sizes in between.
+    /// </summary>
     private static readonly (int Bits, int Strength)[] Strengths =
     [
         (2048, 112), (3072, 128), (4096, 152), (6144, 176), (7680, 192), (8192, 200),
@@ -18,6 +21,8 @@ internal sealed class DhGroup
         Prime = P.ToByteArray(isUnsigned: true, isBigEndian: true);
         Generator = G.ToByteArray(isUnsigned: true, isBigEndian: true);
         Modulus = new MontgomeryModulus(Prime);
+        PrimeMinusOne = new byte[Modulus.ByteLength];
+        (P - 1).TryWriteBytes(PrimeMinusOne, out _, isUnsigned: true, isBigEndian: true);
     }
 
     public BigInteger P { get; }
@@ -29,13 +34,16 @@ internal sealed class DhGroup
 
     public byte[] Generator { get; }
 
+    /// <summary>p-1 as a big-endian number of the modulus length, for the check on K.</summary>
+    public byte[] PrimeMinusOne { get; }
+
     public int Bits => Modulus.Bits;
 
     public MontgomeryModulus Modulus { get; }
 
     /// <summary>
-    /// Private exponent length: twice the group's security strength, as RFC 8268 section 4
-    /// (following RFC 3526 section 8) advises; a longer exponent costs time without adding strength.
+    /// Private exponent length: twice the group's security strength (RFC 3526 section 8 sizes
+    /// exponents the same way); a longer exponent costs time without adding strength.
     /// </summary>
     public int ExponentBits
     {

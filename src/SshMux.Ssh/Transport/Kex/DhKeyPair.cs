@@ -71,7 +71,8 @@ internal sealed class DhKeyPair : IDisposable
 
     /// <summary>
     /// Checks the peer's public value (1 &lt; y &lt; p-1, RFC 8268 section 4) and returns
-    /// K = y^x mod p encoded as an mpint with its length prefix.
+    /// K = y^x mod p encoded as an mpint with its length prefix. K in {0, 1, p-1} is refused too:
+    /// impossible with a safe prime, but a group-exchange client cannot prove the server's p is one.
     /// </summary>
     public byte[] Agree(ReadOnlySpan<byte> peerPublic, string method, string peer)
     {
@@ -84,6 +85,11 @@ internal sealed class DhKeyPair : IDisposable
         try
         {
             _group.Modulus.Pow(peerPublic, _exponent, secret);
+            if (IsDegenerate(secret))
+            {
+                throw KexWire.Failed($"{method}: the {peer}'s Diffie-Hellman public value gives a degenerate shared secret");
+            }
+
             using var k = new SshWriter(secret.Length + 8) { Sensitive = true };
             k.WriteUnsignedMPInt(secret);
             return k.ToArray();
@@ -95,4 +101,20 @@ internal sealed class DhKeyPair : IDisposable
     }
 
     public void Dispose() => CryptographicOperations.ZeroMemory(_exponent);
+
+    /// <summary>Compares K with 0, 1 and p-1 without branching on its bytes; only the verdict shows.</summary>
+    private bool IsDegenerate(ReadOnlySpan<byte> secret)
+    {
+        var differsFromZero = 0;
+        var differsFromOne = secret[^1] ^ 1;
+        for (var i = 0; i < secret.Length - 1; i++)
+        {
+            differsFromZero |= secret[i];
+            differsFromOne |= secret[i];
+        }
+
+        differsFromZero |= secret[^1];
+        var differsFromPMinusOne = CryptographicOperations.FixedTimeEquals(secret, _group.PrimeMinusOne) ? 0 : 1;
+        return differsFromZero == 0 || differsFromOne == 0 || differsFromPMinusOne == 0;
+    }
 }
