@@ -137,12 +137,14 @@ public sealed partial class SshTransport
 
             var message = BuildKexInit(first: _kexCount == 0);
             var payload = message.ToPayload();
+            // State first: the peer's answer may be processed by the receive loop before this
+            // write's continuation runs. A failed write closes the connection anyway.
             _ourKexInitSequence = _writer.SequenceNumber;
-            await _writer.WritePacketAsync(payload, _lifetime.Token).ConfigureAwait(false);
             _ourKexInit = message;
             _ourKexInitPayload = payload;
-            _kexInitSent = true;
             _kexGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _kexInitSent, true);
+            await _writer.WritePacketAsync(payload, _lifetime.Token).ConfigureAwait(false);
             if (_kexCount > 0)
             {
                 _ = WatchRekeyAsync(_kexCount);
@@ -182,7 +184,7 @@ public sealed partial class SshTransport
     /// </summary>
     private void CheckKexInitRefused(uint sequence)
     {
-        if (_kexInitSent && sequence == _ourKexInitSequence)
+        if (Volatile.Read(ref _kexInitSent) && sequence == _ourKexInitSequence)
         {
             throw new SshException(DisconnectReason.ProtocolError, "Peer refused key re-exchange (SSH_MSG_UNIMPLEMENTED in reply to our KEXINIT)");
         }

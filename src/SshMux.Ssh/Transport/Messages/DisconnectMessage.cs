@@ -28,15 +28,26 @@ public sealed record DisconnectMessage(DisconnectReason Reason, string Descripti
 }
 
 /// <summary>SSH_MSG_DEBUG (RFC 4253 section 11.3).</summary>
-public sealed record DebugMessage(bool AlwaysDisplay, string Message)
+public sealed record DebugMessage(bool AlwaysDisplay, string Message, string Language = "")
 {
+    public byte[] ToPayload()
+    {
+        using var w = new SshWriter();
+        w.WriteByte(MessageNumbers.Debug);
+        w.WriteBoolean(AlwaysDisplay);
+        w.WriteString(Message);
+        w.WriteString(Language);
+        return w.ToArray();
+    }
+
     public static DebugMessage Parse(ReadOnlySpan<byte> payload)
     {
         var r = new SshReader(payload);
         r.ReadByte();
         var always = r.ReadBoolean("always_display");
         var message = r.ReadString("message");
-        return new DebugMessage(always, message);
+        var language = r.AtEnd ? string.Empty : r.ReadString("language tag");
+        return new DebugMessage(always, message, language);
     }
 }
 
