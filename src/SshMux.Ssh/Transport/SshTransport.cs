@@ -77,6 +77,9 @@ public sealed partial class SshTransport : IAsyncDisposable
 
     public bool IsClosed => Volatile.Read(ref _closing) != 0;
 
+    /// <summary>Sequence number of the packet being handled (for SSH_MSG_UNIMPLEMENTED replies).</summary>
+    public uint LastReceivedSequenceNumber => _reader.SequenceNumber - 1;
+
     /// <summary>
     /// Receives every message above the transport layer (numbers 50 and up, RFC 4250 section
     /// 4.1.2) on the receive loop. The payload is valid only until the returned task completes.
