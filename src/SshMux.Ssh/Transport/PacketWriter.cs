@@ -40,30 +40,41 @@ public sealed class PacketWriter : IDisposable
     /// <summary>Frames, protects and sends one payload.</summary>
     public ValueTask WritePacketAsync(ReadOnlySpan<byte> payload, CancellationToken cancellationToken)
     {
-        var total = Frame(payload);
+        var total = Frame(payload, []);
         return SendAsync(total, cancellationToken);
     }
 
-    private int Frame(ReadOnlySpan<byte> payload)
+    /// <summary>
+    /// Sends a payload given in two parts (a message header and its bulk data), copying each
+    /// once, straight into the packet buffer: the channel data path uses this.
+    /// </summary>
+    public ValueTask WritePacketAsync(ReadOnlySpan<byte> header, ReadOnlySpan<byte> body, CancellationToken cancellationToken)
     {
+        var total = Frame(header, body);
+        return SendAsync(total, cancellationToken);
+    }
+
+    private int Frame(ReadOnlySpan<byte> header, ReadOnlySpan<byte> body)
+    {
+        var payloadLength = header.Length + body.Length;
         var cipher = Cipher;
         var blockSize = Math.Max(8, cipher.BlockSize);
 
         // RFC 4253 section 6: padding makes (length || padding_length || payload || padding) a
         // multiple of the block size, at least 4 bytes. With an AAD length field (EtM, AEAD) the
         // 4-byte length is outside the padded region, as OpenSSH does.
-        var unpadded = 1 + payload.Length + (cipher.AadLength == 0 ? 4 : 0);
+        var unpadded = 1 + payloadLength + (cipher.AadLength == 0 ? 4 : 0);
         var padding = blockSize - (unpadded % blockSize);
         if (padding < 4)
         {
             padding += blockSize;
         }
 
-        var packetLength = 1 + payload.Length + padding;
+        var packetLength = 1 + payloadLength + padding;
         var total = 4 + packetLength + cipher.TagSize;
         if (padding > MaxPadding || packetLength > PacketReader.MaxPacketLength)
         {
-            throw new SshException(DisconnectReason.ProtocolError, $"Outgoing payload of {payload.Length} bytes is too large for one packet");
+            throw new SshException(DisconnectReason.ProtocolError, $"Outgoing payload of {payloadLength} bytes is too large for one packet");
         }
 
         if (_buffer.Length < total)
@@ -75,8 +86,9 @@ public sealed class PacketWriter : IDisposable
         var span = _buffer.AsSpan(0, total);
         BinaryPrimitives.WriteUInt32BigEndian(span, (uint)packetLength);
         span[4] = (byte)padding;
-        payload.CopyTo(span[5..]);
-        RandomNumberGenerator.Fill(span.Slice(5 + payload.Length, padding));
+        header.CopyTo(span[5..]);
+        body.CopyTo(span[(5 + header.Length)..]);
+        RandomNumberGenerator.Fill(span.Slice(5 + payloadLength, padding));
         cipher.Seal(SequenceNumber, span[..(4 + packetLength)], span.Slice(4 + packetLength, cipher.TagSize));
         SequenceNumber++;
         BytesSinceRekey += total;

@@ -58,7 +58,7 @@ public sealed partial class SshTransport
         }
 
         Log(SshLogLevel.Debug, "Re-keying: data or time limit reached");
-        _ = Task.Run(async () =>
+        RunDetached(async () =>
         {
             try
             {
@@ -374,6 +374,12 @@ public sealed partial class SshTransport
                 await _writer.WritePacketAsync(ext.ToPayload(), _lifetime.Token).ConfigureAwait(false);
             }
 
+            foreach (var deferred in _deferred)
+            {
+                await _writer.WritePacketAsync(deferred, _lifetime.Token).ConfigureAwait(false);
+            }
+
+            _deferred.Clear();
             _kexInitSent = false;
             _kexGate.TrySetResult();
         }

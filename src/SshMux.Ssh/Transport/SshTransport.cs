@@ -131,7 +131,7 @@ public sealed partial class SshTransport : IAsyncDisposable
             Log(SshLogLevel.Debug, $"Remote identification: {VersionExchange.Printable(RemoteVersion)}");
             phase = "the key exchange to complete";
             await SendKexInitAsync(handshake.Token).ConfigureAwait(false);
-            _ = Task.Run(ReceiveLoopAsync, CancellationToken.None);
+            RunDetached(ReceiveLoopAsync);
             try
             {
                 await _firstKex.Task.WaitAsync(handshake.Token).ConfigureAwait(false);
@@ -196,14 +196,21 @@ public sealed partial class SshTransport : IAsyncDisposable
     /// Sends one message (payload starts with the message number). Messages other than key
     /// exchange ones wait while a key exchange is in progress (RFC 4253 section 7.1).
     /// </summary>
-    public async ValueTask SendMessageAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    public ValueTask SendMessageAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default) =>
+        SendMessageAsync(payload, ReadOnlyMemory<byte>.Empty, cancellationToken);
+
+    /// <summary>
+    /// Sends a message whose payload is <paramref name="header"/> followed by <paramref name="body"/>,
+    /// each copied once into the packet (the bulk data path of channels).
+    /// </summary>
+    public async ValueTask SendMessageAsync(ReadOnlyMemory<byte> header, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
     {
-        if (payload.IsEmpty)
+        if (header.IsEmpty)
         {
-            throw new ArgumentException("A message needs at least its message number", nameof(payload));
+            throw new ArgumentException("A message needs at least its message number", nameof(header));
         }
 
-        var number = payload.Span[0];
+        var number = header.Span[0];
         while (true)
         {
             ThrowIfClosed();
@@ -215,12 +222,21 @@ public sealed partial class SshTransport : IAsyncDisposable
                 ThrowIfClosed();
                 if (_kexInitSent && !MessageNumbers.IsAllowedDuringKex(number))
                 {
-                    gate = _kexGate.Task;
+                    if (s_onReceiveLoop.Value)
+                    {
+                        // The receive loop must never wait for the key exchange it alone can
+                        // finish: its replies go out, in order, right after our NEWKEYS.
+                        _deferred.Add([.. header.Span, .. body.Span]);
+                    }
+                    else
+                    {
+                        gate = _kexGate.Task;
+                    }
                 }
                 else
                 {
                     // The connection's own token: a write abandoned half-way would desynchronise the stream.
-                    await _writer.WritePacketAsync(payload.Span, _lifetime.Token).ConfigureAwait(false);
+                    await _writer.WritePacketAsync(header.Span, body.Span, _lifetime.Token).ConfigureAwait(false);
                 }
             }
             catch (SshException e) when (Volatile.Read(ref _closing) == 0)
@@ -296,8 +312,33 @@ public sealed partial class SshTransport : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts work that is not part of the receive loop (so it waits for a key exchange like
+    /// any other sender) without letting the receive loop's context flow into it.
+    /// </summary>
+    public static void RunDetached(Func<Task> work)
+    {
+        if (ExecutionContext.IsFlowSuppressed())
+        {
+            _ = Task.Run(work, CancellationToken.None);
+            return;
+        }
+
+        using (ExecutionContext.SuppressFlow())
+        {
+            _ = Task.Run(work, CancellationToken.None);
+        }
+    }
+
+    /// <summary>True on the receive loop and in the handlers it awaits (not in tasks started with flow suppressed).</summary>
+    private static readonly AsyncLocal<bool> s_onReceiveLoop = new();
+
+    /// <summary>Messages the receive loop sent while our KEXINIT was outstanding.</summary>
+    private readonly List<byte[]> _deferred = [];
+
     private async Task ReceiveLoopAsync()
     {
+        s_onReceiveLoop.Value = true;
         try
         {
             while (true)
