@@ -369,8 +369,9 @@ public sealed partial class SshTransport
             // RFC 8308 section 2.4: the server's EXT_INFO is the first message after its first NEWKEYS.
             if (first && _peerWantsExtInfo)
             {
-                var algs = string.Join(',', ((SshServerOptions)_options).ServerSignatureAlgorithms);
-                var ext = new ExtInfoMessage([new("server-sig-algs", Encoding.ASCII.GetBytes(algs))]);
+                var serverOptions = (SshServerOptions)_options;
+                var algs = string.Join(',', serverOptions.ServerSignatureAlgorithms);
+                var ext = new ExtInfoMessage([new("server-sig-algs", Encoding.ASCII.GetBytes(algs)), .. serverOptions.AdditionalExtensions.Select(e => new KeyValuePair<string, byte[]>(e.Key, Encoding.ASCII.GetBytes(e.Value)))]);
                 await _writer.WritePacketAsync(ext.ToPayload(), _lifetime.Token).ConfigureAwait(false);
             }
 

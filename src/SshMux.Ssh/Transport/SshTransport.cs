@@ -66,6 +66,9 @@ public sealed partial class SshTransport : IAsyncDisposable
     /// <summary>server-sig-algs from the server's SSH_MSG_EXT_INFO (RFC 8308), when it sent one.</summary>
     public IReadOnlyList<string>? ServerSignatureAlgorithms { get; private set; }
 
+    /// <summary>Every extension of the server's SSH_MSG_EXT_INFO (RFC 8308 section 2.3) in the order sent, when it sent one.</summary>
+    public IReadOnlyList<KeyValuePair<string, byte[]>>? ServerExtensions { get; private set; }
+
     /// <summary>Completed key exchanges, the first one included.</summary>
     public int KeyExchangeCount => Volatile.Read(ref _kexCount);
 
@@ -464,6 +467,8 @@ public sealed partial class SshTransport : IAsyncDisposable
         {
             return; // ssh-mux's server uses no client extension yet.
         }
+
+        ServerExtensions = info.Extensions;
 
         foreach (var (name, value) in info.Extensions)
         {

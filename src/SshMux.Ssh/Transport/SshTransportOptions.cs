@@ -98,4 +98,11 @@ public sealed class SshServerOptions : SshTransportOptions
     /// <summary>Signature algorithms advertised in server-sig-algs (RFC 8308 section 3.1).</summary>
     public IReadOnlyList<string> ServerSignatureAlgorithms { get; set; } =
         ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "rsa-sha2-512", "rsa-sha2-256"];
+
+    /// <summary>
+    /// Extensions sent in SSH_MSG_EXT_INFO after server-sig-algs. By default ssh-mux's
+    /// authentication layer announces host-bound publickey authentication (OpenSSH PROTOCOL 3.1).
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>> AdditionalExtensions { get; set; } =
+        [new("publickey-hostbound@openssh.com", "0")];
 }
