@@ -1,0 +1,140 @@
+using System.Net.Sockets;
+using SshMux.Ssh;
+using SshMux.Ssh.Agent;
+using SshMux.Ssh.Auth;
+using SshMux.Ssh.Connection;
+using SshMux.Ssh.Keys;
+using SshMux.Ssh.OpenSsh;
+using SshMux.Ssh.Transport;
+
+namespace SshMux.Relay;
+
+/// <summary>Where and as whom the upstream connection goes.</summary>
+internal sealed record UpstreamTarget(string Host, int Port, string User, IReadOnlyList<string> IdentityFiles, IReadOnlyList<string> KnownHostsFiles);
+
+/// <summary>An authenticated upstream connection ready for channels.</summary>
+internal sealed class UpstreamConnection(SshTransport transport, SshConnectionService connection) : IAsyncDisposable
+{
+    public SshTransport Transport { get; } = transport;
+
+    public SshConnectionService Connection { get; } = connection;
+
+    public bool IsAlive => !Transport.IsClosed;
+
+    public ValueTask DisposeAsync() => Transport.DisposeAsync();
+}
+
+/// <summary>
+/// Opens the upstream connection: TCP, key exchange with the host key checked against
+/// known_hosts as strictly as OpenSSH (unknown, changed or revoked keys are refused), then
+/// publickey authentication with the -i files, the agent's keys and the default identities.
+/// </summary>
+internal sealed class UpstreamConnector(UpstreamTarget target, SshLog log)
+{
+    public async Task<UpstreamConnection> ConnectAsync(CancellationToken cancellationToken)
+    {
+        var tcp = new TcpClient { NoDelay = true };
+        try
+        {
+            await tcp.ConnectAsync(target.Host, target.Port, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SocketException e)
+        {
+            tcp.Dispose();
+            throw new SshException(DisconnectReason.ConnectionLost, $"Cannot connect to {target.Host} port {target.Port}: {e.Message}", e);
+        }
+
+        SshTransport? transport = null;
+        var identities = new List<ISshIdentity>();
+        try
+        {
+            var options = new SshClientOptions { Log = log, HostKeyVerifier = (v, _) => ValueTask.FromResult(CheckHostKey(v.HostKey)) };
+            transport = await SshTransport.ConnectAsync(tcp.GetStream(), options, cancellationToken).ConfigureAwait(false);
+            var router = new SshServiceRouter(transport);
+            identities.AddRange(LoadIdentityFiles());
+            identities.AddRange(await LoadAgentIdentitiesAsync(cancellationToken).ConfigureAwait(false));
+            var auth = new ClientAuthOptions { Identities = identities, Log = log };
+            await SshClientAuthentication.AuthenticateAsync(router, target.User, auth, cancellationToken).ConfigureAwait(false);
+            var connection = new SshConnectionService(router);
+            log(SshLogLevel.Info, $"Upstream {target.User}@{target.Host}:{target.Port} connected and authenticated");
+            return new UpstreamConnection(transport, connection);
+        }
+        catch
+        {
+            if (transport is not null)
+            {
+                await transport.DisposeAsync().ConfigureAwait(false);
+            }
+
+            tcp.Dispose();
+            throw;
+        }
+        finally
+        {
+            foreach (var identity in identities.OfType<IDisposable>())
+            {
+                identity.Dispose();
+            }
+        }
+    }
+
+    private bool CheckHostKey(SshPublicKey key)
+    {
+        var files = target.KnownHostsFiles.Where(File.Exists).Select(path => KnownHostsFile.Load(path)).ToList();
+        var result = KnownHostsLookup.Check(files, target.Host, target.Port, key);
+        var name = KnownHostsEntry.HostName(target.Host, target.Port);
+        switch (result.Status)
+        {
+            case KnownHostsStatus.Trusted:
+                return true;
+            case KnownHostsStatus.Changed:
+                log(SshLogLevel.Error, $"REMOTE HOST IDENTIFICATION HAS CHANGED for {name}: it presented {key.KeyType} {key.GetSha256Fingerprint()}, " +
+                    $"known_hosts lists {string.Join(", ", result.OtherKeyFingerprints)}. Refusing to connect.");
+                return false;
+            case KnownHostsStatus.Revoked:
+                log(SshLogLevel.Error, $"The host key of {name} ({key.KeyType} {key.GetSha256Fingerprint()}) is marked @revoked. Refusing to connect.");
+                return false;
+            default:
+                log(SshLogLevel.Error, $"The host key of {name} is not known: {key.KeyType} {key.GetSha256Fingerprint()}. " +
+                    $"Check it and add it to {target.KnownHostsFiles.FirstOrDefault() ?? "known_hosts"} (for example by connecting once with ssh). Refusing to connect.");
+                return false;
+        }
+    }
+
+    private IEnumerable<ISshIdentity> LoadIdentityFiles()
+    {
+        foreach (var path in target.IdentityFiles)
+        {
+            PrivateKeyFile file;
+            try
+            {
+                file = PrivateKeyFile.Load(path, Prompt.ReadPassphrase);
+            }
+            catch (Exception e) when (e is SshException or IOException or UnauthorizedAccessException or FormatException)
+            {
+                log(SshLogLevel.Warning, $"Skipping identity {path}: {e.Message}");
+                continue;
+            }
+
+            yield return new PrivateKeyIdentity(file.Key, path, ownsKey: true);
+        }
+    }
+
+    private async Task<IReadOnlyList<ISshIdentity>> LoadAgentIdentitiesAsync(CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("SSH_AUTH_SOCK")))
+        {
+            return [];
+        }
+
+        try
+        {
+            return await AgentIdentity.FromAgentAsync(SshAgentClient.FromEnvironment(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (SshException e)
+        {
+            log(SshLogLevel.Warning, "Not using the ssh-agent: " + e.Message);
+            return [];
+        }
+    }
+}
