@@ -70,6 +70,16 @@ public static class AddressPattern
     }
 
     /// <summary>
+    /// <see cref="MatchList(IPAddress?, string)"/> for an address in text form; text that is not
+    /// a numeric address matches nothing (0), as in addr_match_list.
+    /// </summary>
+    public static int MatchList(string address, string list)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        return IsAddressText(address) && IPAddress.TryParse(address, out var parsed) ? MatchList(parsed, list) : 0;
+    }
+
+    /// <summary>
     /// addr_match_cidr_list (certificate source-address): only CIDR entries, no wildcards or
     /// negation. 1 on a match, 0 on none (or a null address: a syntax check), -1 when the list
     /// is malformed, which callers treat as a refusal.

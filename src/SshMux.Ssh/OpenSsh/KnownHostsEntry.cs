@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using SshMux.Ssh.Keys;
 
 namespace SshMux.Ssh.OpenSsh;
@@ -65,10 +66,14 @@ public sealed class KnownHostsEntry
     {
         ArgumentNullException.ThrowIfNull(name);
         var lowered = OpenSshPattern.ToLowerAscii(name);
-        return _hash is not null
-            ? KnownHostsHash.Matches(_salt, _hash, lowered)
-            : OpenSshPattern.MatchHostName(lowered, Hosts) == 1;
+        return MatchesLowered(lowered, _hash is null ? null : Encoding.UTF8.GetBytes(lowered));
     }
+
+    /// <summary><see cref="MatchesHost"/> for a name already in lower case (and its UTF-8 bytes, for hashed lines).</summary>
+    internal bool MatchesLowered(string lowered, byte[]? loweredUtf8) =>
+        _hash is not null
+            ? KnownHostsHash.Matches(_salt, _hash, loweredUtf8 ?? Encoding.UTF8.GetBytes(lowered))
+            : OpenSshPattern.MatchHostName(lowered, Hosts) == 1;
 
     /// <summary>
     /// The name known_hosts uses for a host and port (sshconnect.c put_host_port): the host in

@@ -79,7 +79,9 @@ public sealed class KnownHostsFile
     public IEnumerable<KnownHostsEntry> FindEntries(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return Entries.Where(e => e.MatchesHost(name));
+        var lowered = OpenSshPattern.ToLowerAscii(name);
+        var utf8 = Encoding.UTF8.GetBytes(lowered);
+        return Entries.Where(e => e.MatchesLowered(lowered, utf8));
     }
 
     /// <summary>Checks a plain host key: see <see cref="KnownHostsLookup"/>.</summary>

@@ -33,7 +33,7 @@ public static class KnownHostsHash
         }
 
         Span<byte> mac = stackalloc byte[SaltSize];
-        Compute(salt, name, mac);
+        Compute(salt, Encoding.UTF8.GetBytes(name), mac);
         return Magic + Convert.ToBase64String(salt) + "|" + Convert.ToBase64String(mac);
     }
 
@@ -66,7 +66,10 @@ public static class KnownHostsHash
     }
 
     /// <summary>Does <paramref name="name"/> hash to <paramref name="hash"/> under <paramref name="salt"/>? Compared in constant time.</summary>
-    public static bool Matches(ReadOnlySpan<byte> salt, ReadOnlySpan<byte> hash, string name)
+    public static bool Matches(ReadOnlySpan<byte> salt, ReadOnlySpan<byte> hash, string name) =>
+        Matches(salt, hash, Encoding.UTF8.GetBytes(name));
+
+    internal static bool Matches(ReadOnlySpan<byte> salt, ReadOnlySpan<byte> hash, ReadOnlySpan<byte> name)
     {
         Span<byte> mac = stackalloc byte[SaltSize];
         Compute(salt, name, mac);
@@ -75,8 +78,8 @@ public static class KnownHostsHash
 
     [SuppressMessage("Security", "CA5350:Do Not Use Weak Cryptographic Algorithms",
         Justification = "HMAC-SHA1 is what the OpenSSH known_hosts format specifies; it hides names, it does not authenticate anything.")]
-    private static void Compute(ReadOnlySpan<byte> salt, string name, Span<byte> destination) =>
-        HMACSHA1.HashData(salt, Encoding.UTF8.GetBytes(name), destination);
+    private static void Compute(ReadOnlySpan<byte> salt, ReadOnlySpan<byte> name, Span<byte> destination) =>
+        HMACSHA1.HashData(salt, name, destination);
 
     private static byte[]? TryBase64(string text)
     {

@@ -146,7 +146,7 @@ internal sealed class LocalServer : IAsyncDisposable
                 Macs = HardenedMacs,
                 Log = _log,
             };
-            transport = await SshTransport.AcceptAsync(client.GetStream(), options, _stopping.Token).ConfigureAwait(false);
+            transport = await SshTransport.AcceptAsync(new QuickAckStream(client.Client), options, _stopping.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SshException or IOException or OperationCanceledException)
         {
