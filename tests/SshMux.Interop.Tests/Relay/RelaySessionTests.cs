@@ -89,7 +89,7 @@ public class RelaySessionTests(ITestOutputHelper output)
         var environment = new Dictionary<string, string?>(RelayRig.ClientEnvironment) { ["LANG"] = "en_DK.UTF-8", ["FOO"] = "bar" };
         string[] sendEnv = ["-o", "SendEnv=LANG", "-o", "SendEnv=FOO"];
 
-        var relayed = await PipedProcess.RunAsync("ssh", Peers.Require(Peers.Ssh), rig.SshArguments(Command, sendEnv), null, RelayRig.ClientTimeout, environment);
+        var relayed = await rig.SshAsync(Command, sendEnv, environment: environment);
         Assert.True(relayed.ExitCode == 0, relayed.ToString());
         Assert.Equal("en_DK.UTF-8|unset", relayed.StdoutText);
 
@@ -114,7 +114,7 @@ public class RelaySessionTests(ITestOutputHelper output)
         const string Command = "echo session-works; printf '%s' \"${SSH_AUTH_SOCK-none}\"";
         string[] forwarding = ["-A", "-R", "0:127.0.0.1:9", "-o", "ExitOnForwardFailure=no"];
 
-        var relayed = await PipedProcess.RunAsync("ssh", Peers.Require(Peers.Ssh), rig.SshArguments(Command, forwarding, logLevel: "DEBUG1"), null, RelayRig.ClientTimeout, environment);
+        var relayed = await rig.SshAsync(Command, forwarding, logLevel: "DEBUG1", environment: environment);
 
         Assert.True(relayed.ExitCode == 0, relayed.ToString());
         Assert.Equal("session-works\nnone", relayed.StdoutText);
