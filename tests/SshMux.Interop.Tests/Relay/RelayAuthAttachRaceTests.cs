@@ -14,7 +14,11 @@ namespace SshMux.Interop.Tests.Relay;
 /// transport's receive loop is already running by then. A USERAUTH_REQUEST that arrives in
 /// between is answered by the bare transport with "no method can continue" (an empty
 /// USERAUTH_FAILURE), or refused by a router that has no authentication layer yet, and the
-/// client gives up: OpenSSH says "Permission denied ()." These tests fail while that race exists.
+/// client gives up: OpenSSH says "Permission denied ()." or "Unexpected authentication message
+/// 50: no authentication is in progress". Under heavy load the same gap shows after
+/// authentication too: OpenSSH's first global request after USERAUTH_SUCCESS meets a router
+/// with no connection layer yet ("Unexpected connection message 80: no connection service is
+/// running"). These tests fail while that race exists.
 /// </summary>
 [Collection(RelayTestGroup.Name)]
 public class RelayAuthAttachRaceTests(ITestOutputHelper output)

@@ -184,9 +184,9 @@ internal sealed class RelayRig : IAsyncDisposable
     ];
 
     /// <summary>ssh's arguments for running <paramref name="command"/> through serve, with extra options before the host.</summary>
-    public List<string> SshArguments(string? command, IEnumerable<string>? options = null, string logLevel = "ERROR", int? port = null)
+    public List<string> SshArguments(string? command, IEnumerable<string>? options = null, string logLevel = "ERROR", int? port = null, string? identity = null)
     {
-        List<string> arguments = [.. ClientOptions(logLevel), "-p", (port ?? Serve.Port).ToString(CultureInfo.InvariantCulture), .. options ?? [], Target];
+        List<string> arguments = [.. ClientOptions(logLevel, identity), "-p", (port ?? Serve.Port).ToString(CultureInfo.InvariantCulture), .. options ?? [], Target];
         if (command is not null)
         {
             arguments.Add(command);
@@ -195,46 +195,59 @@ internal sealed class RelayRig : IAsyncDisposable
         return arguments;
     }
 
-    /// <summary>Runs ssh through serve to the end, feeding it <paramref name="stdin"/> (which must then be seekable, for a retry).</summary>
-    public Task<PipedResult> SshAsync(string command, IEnumerable<string>? options = null, Stream? stdin = null, string logLevel = "ERROR", TimeSpan? timeout = null, IReadOnlyDictionary<string, string?>? environment = null) =>
-        RetryAttachRaceAsync(() =>
-        {
-            stdin?.Seek(0, SeekOrigin.Begin);
-            return PipedProcess.RunAsync("ssh", Peers.Require(Peers.Ssh), SshArguments(command, options, logLevel), stdin, timeout ?? ClientTimeout, environment ?? ClientEnvironment);
-        });
+    /// <summary>Runs ssh through serve to the end, feeding it <paramref name="stdin"/> (seekable, for a retry).</summary>
+    public Task<PipedResult> SshAsync(string? command, IEnumerable<string>? options = null, Stream? stdin = null, string logLevel = "ERROR", TimeSpan? timeout = null, IReadOnlyDictionary<string, string?>? environment = null) =>
+        RunClientAsync(Peers.Ssh, SshArguments(command, options, logLevel), stdin, timeout, environment);
 
-    /// <summary>Starts ssh through serve; the caller reads its stdout and disposes it.</summary>
-    public PipedProcess StartSsh(string command, IEnumerable<string>? options = null, string logLevel = "ERROR") =>
-        PipedProcess.Start("ssh", Peers.Require(Peers.Ssh), SshArguments(command, options, logLevel), ClientEnvironment);
+    /// <summary>Starts ssh through serve with its stdin closed; the caller reads its stdout and disposes it.</summary>
+    public PipedProcess StartSsh(string? command, IEnumerable<string>? options = null, string logLevel = "ERROR")
+    {
+        var ssh = PipedProcess.Start("ssh", Peers.Require(Peers.Ssh), SshArguments(command, options, logLevel), ClientEnvironment);
+        ssh.Stdin.Close();
+        return ssh;
+    }
 
     /// <summary>Runs another OpenSSH program (sftp, scp) with the client options and the given arguments.</summary>
     public Task<PipedResult> ClientAsync(string program, IEnumerable<string> arguments, TimeSpan? timeout = null) =>
-        RetryAttachRaceAsync(() => PipedProcess.RunAsync(program, Peers.Require(program), [.. ClientOptions(), .. arguments], null, timeout ?? ClientTimeout, ClientEnvironment));
+        RunClientAsync(program, [.. ClientOptions(), .. arguments], null, timeout, null);
+
+    /// <summary>Runs an OpenSSH client program with exactly these arguments, to the end.</summary>
+    public Task<PipedResult> RunClientAsync(string program, IReadOnlyList<string> arguments, Stream? stdin = null, TimeSpan? timeout = null, IReadOnlyDictionary<string, string?>? environment = null) =>
+        RetryAttachRaceAsync(() =>
+        {
+            stdin?.Seek(0, SeekOrigin.Begin);
+            return PipedProcess.RunAsync(program, Peers.Require(program), arguments, stdin, timeout ?? ClientTimeout, environment ?? ClientEnvironment);
+        });
 
     /// <summary>
-    /// Runs a client again (twice at most) when, and only when, it failed with the symptom of
-    /// serve's authentication attach race, which <see cref="RelayAuthAttachRaceTests"/> tests on
-    /// its own: other tests check what they are about, and say in their log that it happened.
+    /// Runs a client again (twice at most) when, and only when, it failed with a symptom of
+    /// serve's layer attach race, which <see cref="RelayAuthAttachRaceTests"/> tests on its
+    /// own: other tests check what they are about, and note in their log that it happened.
     /// </summary>
     private async Task<PipedResult> RetryAttachRaceAsync(Func<Task<PipedResult>> client)
     {
         for (var attempt = 1; ; attempt++)
         {
+            var raceLines = Serve.Process.Count(IsAttachRaceLogLine);
             var result = await client().ConfigureAwait(false);
-            if (attempt == 3 || !IsAttachRace(result))
+            var raced = result.ExitCode == 255
+                && (result.StderrText.Contains("Permission denied ().", StringComparison.Ordinal) || Serve.Process.Count(IsAttachRaceLogLine) > raceLines);
+            if (attempt == 3 || !raced)
             {
                 return result;
             }
 
-            Run.Note($"Client hit serve's authentication attach race (attempt {attempt}), retrying: {result.StderrText.Trim()}");
+            Run.Note($"Client hit serve's layer attach race (attempt {attempt}), retrying: {result.StderrText.Trim()}");
         }
     }
 
-    /// <summary>The client was told no method can continue, or serve had no authentication layer yet.</summary>
-    public static bool IsAttachRace(PipedResult result) =>
-        result.ExitCode == 255
-        && (result.StderrText.Contains("Permission denied ().", StringComparison.Ordinal)
-            || result.StderrText.Contains("no authentication is in progress", StringComparison.Ordinal));
+    /// <summary>
+    /// serve's own account of the race once its router exists: an authentication or a
+    /// connection message that came before the layer for it was attached.
+    /// </summary>
+    private static bool IsAttachRaceLogLine(string line) =>
+        line.Contains("no authentication is in progress", StringComparison.Ordinal)
+        || line.Contains("no connection service is running", StringComparison.Ordinal);
 
     /// <summary>A client offering no key: serve runs its key exchange and authentication code once, and opens nothing upstream.</summary>
     private async Task WarmUpAsync()
