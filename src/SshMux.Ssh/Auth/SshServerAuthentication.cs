@@ -298,9 +298,15 @@ public sealed partial class SshServerAuthentication : ISshService
     /// <summary>sshd_config LoginGraceTime: an unauthenticated connection is closed when its time is up.</summary>
     private async Task RunGraceTimerAsync(TimeSpan period)
     {
-        if (await Task.WhenAny(Task.Delay(period), _stopGraceTimer.Task).ConfigureAwait(false) == _stopGraceTimer.Task)
+        using (var timer = new CancellationTokenSource())
         {
-            return;
+            var delay = Task.Delay(period, timer.Token);
+            if (await Task.WhenAny(delay, _stopGraceTimer.Task).ConfigureAwait(false) != delay)
+            {
+                // Free the timer now rather than when the period would have ended.
+                await timer.CancelAsync().ConfigureAwait(false);
+                return;
+            }
         }
 
         var user = _user is { } u ? $" for user \"{Printable(u)}\"" : string.Empty;
