@@ -129,7 +129,7 @@ public sealed partial class SshServerAuthentication : ISshService
 
         var request = UserAuthRequestMessage.Parse(payload);
 
-        // Any new request ends a keyboard-interactive conversation in progress (RFC 4256 section 3.4).
+        // A new request abandons any attempt in progress, such as a keyboard-interactive conversation (RFC 4252 section 5).
         EndConversation();
         await SendBannerOnceAsync(cancellationToken).ConfigureAwait(false);
         if (request.Service != SshAuthMethods.ConnectionService)
