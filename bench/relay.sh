@@ -3,11 +3,15 @@
 # same run: the same transfer direct to sshd, through OpenSSH ProxyJump, and through
 # ssh-mux; session open through ssh-mux's warm upstream beside OpenSSH ControlMaster.
 #
-# Usage: bench/relay.sh [BYTES] [SESSIONS]     (defaults: 1000000000 bytes, 20 session opens)
+# Also the resident memory of ssh-mux serve with IDLE idle sessions open, beside the OpenSSH
+# ControlMaster process holding as many.
+#
+# Usage: bench/relay.sh [BYTES] [SESSIONS] [IDLE]   (defaults: 1000000000 bytes, 20 session opens, 200 idle sessions)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bytes=${1:-1000000000}
 opens=${2:-20}
+idle=${3:-200}
 
 dotnet build "$here/src/SshMux" -c Release -v quiet -nologo >/dev/null
 mux="$here/src/SshMux/bin/Release/net10.0/ssh-mux.dll"
@@ -36,7 +40,8 @@ AuthorizedKeysFile $dir/sshd/authorized_keys
 PidFile $dir/sshd/pid
 StrictModes no
 UsePAM no
-MaxSessions 100
+MaxSessions 1000
+MaxStartups 1000
 CFG
 /usr/sbin/sshd -f "$dir/sshd/config" -D -e 2>"$dir/sshd/log" & pids+=($!)
 HOME="$dir/home" dotnet "$mux" serve --remote "127.0.0.1:$up" -u "$(id -un)" -p "$local_port" 2>"$dir/serve.log" & pids+=($!)
@@ -57,6 +62,23 @@ ctl="$dir/ctl"
 ssh "${common[@]}" -o ControlMaster=yes -o ControlPath="$ctl" -o ControlPersist=60 -p "$up" "$user@127.0.0.1" true
 master=$(time_cmd bash -c "for i in \$(seq $opens); do ssh ${common[*]} -o ControlPath=$ctl -p $up $user@127.0.0.1 true; done")
 muxopen=$(time_cmd bash -c "for i in \$(seq $opens); do ssh ${common[*]} -p $local_port $user@127.0.0.1 true; done")
+
+# Memory with idle sessions: each holds a session channel open (sleep) through one upstream.
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+serve_pid=$(pgrep -f "ssh-mux.dll serve --remote 127.0.0.1:$up" | head -1)
+master_pid=$(pgrep -f "ssh: $ctl" | head -1)   # the master renames itself "ssh: PATH [mux]"
+serve_before=$(rss_kb "$serve_pid"); master_before=$(rss_kb "$master_pid")
+sleepers=()
+for i in $(seq "$idle"); do ssh "${common[@]}" -p "$local_port" "$user@127.0.0.1" sleep 120 & sleepers+=($!); done
+for i in $(seq "$idle"); do ssh "${common[@]}" -o ControlPath="$ctl" -p "$up" "$user@127.0.0.1" sleep 120 & sleepers+=($!); done
+for _ in $(seq 120); do
+  n=$(pgrep -c -f "^sshd: $user@notty" || true)
+  [ "${n:-0}" -ge $((idle * 2)) ] && break
+  sleep 1
+done
+sleep 2
+serve_after=$(rss_kb "$serve_pid"); master_after=$(rss_kb "$master_pid")
+for p in "${sleepers[@]}"; do kill "$p" 2>/dev/null || true; done
 ssh -o ControlPath="$ctl" -O exit -p "$up" "$user@127.0.0.1" 2>/dev/null || true
 
 mb() { echo "scale=1; $bytes / $1 / 1000000" | bc -l; }
@@ -69,3 +91,6 @@ printf '%-34s %10s %8s\n' "ssh through ssh-mux serve" "$(mb "$viamux")" "$(ratio
 printf '%-34s %10s %8s\n' "session open ($opens runs of true)" "ms each" "x master"
 printf '%-34s %10s %8s\n' "OpenSSH ControlMaster" "$(echo "scale=1; $master * 1000 / $opens" | bc -l)" "1.00"
 printf '%-34s %10s %8s\n' "ssh-mux warm upstream" "$(echo "scale=1; $muxopen * 1000 / $opens" | bc -l)" "$(ratio "$muxopen" "$master")"
+printf '%-34s %10s %10s\n' "memory with $idle idle sessions" "RSS MB" "growth MB"
+printf '%-34s %10s %10s\n' "OpenSSH ControlMaster process" "$((master_after / 1024))" "$(( (master_after - master_before) / 1024 ))"
+printf '%-34s %10s %10s\n' "ssh-mux serve process" "$((serve_after / 1024))" "$(( (serve_after - serve_before) / 1024 ))"

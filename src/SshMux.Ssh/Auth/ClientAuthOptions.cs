@@ -52,6 +52,12 @@ public sealed class ClientAuthOptions
     /// <summary>Keyboard-interactive conversations tried before giving up the method.</summary>
     public int MaxKeyboardInteractiveAttempts { get; set; } = 3;
 
+    /// <summary>
+    /// Public key algorithms the client may use in requests (ssh_config PubkeyAcceptedAlgorithms);
+    /// keys none of whose algorithms are listed are skipped.
+    /// </summary>
+    public IReadOnlyList<string> PublicKeyAlgorithms { get; set; } = Auth.PublicKeyAlgorithms.Default;
+
     /// <summary>Allows SHA-1 "ssh-rsa" signatures for RSA keys when the server lists it (off, as in OpenSSH 8.8+).</summary>
     public bool EnableSshRsaSha1 { get; set; }
 
@@ -64,6 +70,7 @@ public sealed class ClientAuthOptions
     {
         ArgumentNullException.ThrowIfNull(Methods);
         ArgumentNullException.ThrowIfNull(Identities);
+        ArgumentNullException.ThrowIfNull(PublicKeyAlgorithms);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxPasswordAttempts, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxKeyboardInteractiveAttempts, 1);
         foreach (var identity in Identities)

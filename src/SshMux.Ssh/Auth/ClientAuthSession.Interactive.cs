@@ -109,7 +109,7 @@ internal sealed partial class ClientAuthSession
 
                 if (!await AnswerRoundAsync(ParseInfoRequest(reply, round), cancellationToken).ConfigureAwait(false))
                 {
-                    // The server's conversation is left open; the next request ends it (RFC 4256 section 3.4).
+                    // The server's conversation is left open; the next request makes it abandon it (RFC 4252 section 5).
                     Log(SshLogLevel.Info, "Keyboard-interactive authentication abandoned: the callback gave no answers");
                     return Step.Exhausted;
                 }

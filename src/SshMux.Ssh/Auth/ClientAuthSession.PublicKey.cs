@@ -29,10 +29,10 @@ internal sealed partial class ClientAuthSession
                 continue;
             }
 
-            var signatureAlgorithm = ChooseSignatureAlgorithm(identity.PublicKey, _transport.ServerSignatureAlgorithms, _options.EnableSshRsaSha1);
+            var signatureAlgorithm = ChooseSignatureAlgorithm(identity.KeyType, identity.PublicKey, _transport.ServerSignatureAlgorithms, _options.PublicKeyAlgorithms, _options.EnableSshRsaSha1);
             if (signatureAlgorithm is null)
             {
-                Log(SshLogLevel.Info, $"Skipping {Describe(identity)}: the server's server-sig-algs ({string.Join(',', _transport.ServerSignatureAlgorithms ?? [])}) has no RSA signature algorithm ssh-mux may use");
+                Log(SshLogLevel.Info, $"Skipping {Describe(identity)}: no signature algorithm is both in the client's list and in the server's server-sig-algs ({string.Join(',', _transport.ServerSignatureAlgorithms ?? [])})");
                 continue;
             }
 
@@ -134,28 +134,28 @@ internal sealed partial class ClientAuthSession
     /// rsa-sha2-256 in the server's server-sig-algs; a server that sent no list gets
     /// rsa-sha2-256, the one RFC 8332 section 3 recommends (rsa-sha2-512 is optional). SHA-1
     /// ssh-rsa only when enabled and listed. Other key types have one signature algorithm.
+    /// Whatever is chosen must also be in the client's own list (for certificates, under its
+    /// certificate name). Null when no algorithm fits.
     /// </summary>
-    internal static string? ChooseSignatureAlgorithm(SshPublicKey key, IReadOnlyList<string>? serverSignatureAlgorithms, bool enableSshRsaSha1)
+    internal static string? ChooseSignatureAlgorithm(string keyType, SshPublicKey key, IReadOnlyList<string>? serverSignatureAlgorithms,
+        IReadOnlyList<string> clientAlgorithms, bool enableSshRsaSha1)
     {
         if (key.KeyType != "ssh-rsa")
         {
-            return key.SignatureAlgorithms[0];
-        }
-
-        if (serverSignatureAlgorithms is null)
-        {
-            return "rsa-sha2-256";
+            var only = key.SignatureAlgorithms[0];
+            return clientAlgorithms.Contains(PublicKeyAlgorithms.RequestAlgorithmFor(keyType, only)) ? only : null;
         }
 
         foreach (var candidate in RsaPreference)
         {
-            if (serverSignatureAlgorithms.Contains(candidate))
+            var serverHasIt = serverSignatureAlgorithms is null ? candidate == "rsa-sha2-256" : serverSignatureAlgorithms.Contains(candidate);
+            if (serverHasIt && clientAlgorithms.Contains(PublicKeyAlgorithms.RequestAlgorithmFor(keyType, candidate)))
             {
                 return candidate;
             }
         }
 
-        return enableSshRsaSha1 && serverSignatureAlgorithms.Contains("ssh-rsa") ? "ssh-rsa" : null;
+        return enableSshRsaSha1 && serverSignatureAlgorithms is not null && serverSignatureAlgorithms.Contains("ssh-rsa") ? "ssh-rsa" : null;
     }
 
     /// <summary>The server announced publickey-hostbound@openssh.com version "0" in its EXT_INFO (OpenSSH PROTOCOL 3.1).</summary>

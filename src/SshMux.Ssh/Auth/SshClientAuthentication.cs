@@ -14,6 +14,11 @@ public static class SshClientAuthentication
     /// the configured methods in <see cref="ClientAuthOptions.Methods"/> order among those,
     /// following partial success until the server says SSH_MSG_USERAUTH_SUCCESS.
     /// </summary>
+    /// <remarks>
+    /// Set the router's Connection service first when the server may speak right after
+    /// success (OpenSSH sends hostkeys-00@openssh.com): the router routes connection messages
+    /// as soon as SSH_MSG_USERAUTH_SUCCESS has arrived.
+    /// </remarks>
     /// <exception cref="SshAuthenticationException">No allowed method is left to try. The connection stays open.</exception>
     /// <exception cref="SshException">The connection closed or the server broke the protocol.</exception>
     public static async Task<ClientAuthResult> AuthenticateAsync(SshServiceRouter router, string user, ClientAuthOptions options, CancellationToken cancellationToken = default)

@@ -69,7 +69,7 @@ public sealed partial class SshServerAuthentication
         }
 
         _usedKeyBlobs.Add(request.KeyBlob.ToArray());
-        await AcceptAsync(SshAuthMethods.PublicKey, decision.Outcome, signingKey, cancellationToken).ConfigureAwait(false);
+        await AcceptAsync(SshAuthMethods.PublicKey, decision.Outcome, signingKey, cancellationToken, request.Method == SshAuthMethods.PublicKeyHostBound ? request.Algorithm + " host-bound" : request.Algorithm).ConfigureAwait(false);
     }
 
     /// <summary>Checks the request's own consistency; returns why it is refused, or null.</summary>

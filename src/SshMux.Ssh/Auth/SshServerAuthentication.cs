@@ -129,7 +129,7 @@ public sealed partial class SshServerAuthentication : ISshService
 
         var request = UserAuthRequestMessage.Parse(payload);
 
-        // Any new request ends a keyboard-interactive conversation in progress (RFC 4256 section 3.4).
+        // A new request abandons any attempt in progress, such as a keyboard-interactive conversation (RFC 4252 section 5).
         EndConversation();
         await SendBannerOnceAsync(cancellationToken).ConfigureAwait(false);
         if (request.Service != SshAuthMethods.ConnectionService)
@@ -210,7 +210,7 @@ public sealed partial class SshServerAuthentication : ISshService
     }
 
     /// <summary>An outcome from the authenticator: success ends authentication, partial success asks for more.</summary>
-    private async ValueTask AcceptAsync(string method, AuthOutcome outcome, SshPublicKey? key, CancellationToken cancellationToken)
+    private async ValueTask AcceptAsync(string method, AuthOutcome outcome, SshPublicKey? key, CancellationToken cancellationToken, string? algorithm = null)
     {
         if (key is not null)
         {
@@ -221,7 +221,7 @@ public sealed partial class SshServerAuthentication : ISshService
         if (outcome == AuthOutcome.PartialSuccess)
         {
             _completed.Add(method);
-            Log(SshLogLevel.Info, $"Partial success with {method}{Describe(key)} for \"{Printable(_user!)}\"");
+            Log(SshLogLevel.Info, $"Partial success with {method}{Describe(algorithm, key)} for \"{Printable(_user!)}\"");
             var next = await AllowedMethodsAsync(Context(), cancellationToken).ConfigureAwait(false);
             await SendFailureAsync(next, partial: true, cancellationToken).ConfigureAwait(false);
             return;
@@ -238,7 +238,7 @@ public sealed partial class SshServerAuthentication : ISshService
         // Still on the receive loop: the client's first connection message is routed after this returns.
         _router.MarkAuthenticated();
         _stopGraceTimer.TrySetResult();
-        Log(SshLogLevel.Info, $"Accepted {string.Join(", ", _completed)}{Describe(key)} for \"{Printable(_user!)}\"");
+        Log(SshLogLevel.Info, $"Accepted {string.Join(", ", _completed)}{Describe(algorithm, key)} for \"{Printable(_user!)}\"");
         _completion.TrySetResult(new ServerAuthResult(_user!, [.. _completed], [.. _publicKeys]));
     }
 
@@ -298,9 +298,15 @@ public sealed partial class SshServerAuthentication : ISshService
     /// <summary>sshd_config LoginGraceTime: an unauthenticated connection is closed when its time is up.</summary>
     private async Task RunGraceTimerAsync(TimeSpan period)
     {
-        if (await Task.WhenAny(Task.Delay(period), _stopGraceTimer.Task).ConfigureAwait(false) == _stopGraceTimer.Task)
+        using (var timer = new CancellationTokenSource())
         {
-            return;
+            var delay = Task.Delay(period, timer.Token);
+            if (await Task.WhenAny(delay, _stopGraceTimer.Task).ConfigureAwait(false) != delay)
+            {
+                // Free the timer now rather than when the period would have ended.
+                await timer.CancelAsync().ConfigureAwait(false);
+                return;
+            }
         }
 
         var user = _user is { } u ? $" for user \"{Printable(u)}\"" : string.Empty;
@@ -332,7 +338,7 @@ public sealed partial class SshServerAuthentication : ISshService
             : new SshException(reason is SshException s ? s.Reason : DisconnectReason.ConnectionLost, "The connection closed before authentication succeeded: " + reason.Message, reason));
     }
 
-    private static string Describe(SshPublicKey? key) => key is null ? string.Empty : $" ({key.KeyType} {key.GetSha256Fingerprint()})";
+    private static string Describe(string? algorithm, SshPublicKey? key) => key is null ? string.Empty : $" {algorithm} ({key.KeyType} {key.GetSha256Fingerprint()})";
 
     private static string Printable(string text) => VersionExchange.Printable(text, 64);
 

@@ -20,7 +20,8 @@ public enum ChannelEventKind
 
 /// <summary>
 /// One inbound event of a channel, in the order the peer sent it. Data events hold a pooled
-/// buffer: pass the event to <see cref="SshChannel.Release"/> once the data has been used,
+/// buffer: pass the event to <see cref="SshChannel.Release"/> once the data has been used (the
+/// event object itself may then be reused for later data, so keep no reference to it),
 /// which returns the buffer and gives the peer window back.
 /// </summary>
 public sealed class ChannelEvent
@@ -29,14 +30,15 @@ public sealed class ChannelEvent
 
     internal ChannelEvent(ChannelEventKind kind) => Kind = kind;
 
-    public ChannelEventKind Kind { get; }
+    /// <summary>Data events are reused once released, so the data path allocates nothing per message.</summary>
+    public ChannelEventKind Kind { get; internal set; }
 
     /// <summary>For <see cref="ChannelEventKind.ExtendedData"/>: the data type code (1 = stderr).</summary>
-    public uint DataTypeCode { get; init; }
+    public uint DataTypeCode { get; internal set; }
 
     internal byte[]? Buffer { get; set; }
 
-    public int Length { get; init; }
+    public int Length { get; internal set; }
 
     /// <summary>The data of a Data/ExtendedData event; valid until the event is released.</summary>
     public ReadOnlyMemory<byte> Data => Buffer is null ? ReadOnlyMemory<byte>.Empty : Buffer.AsMemory(0, Length);

@@ -20,6 +20,13 @@ public sealed class SshChannel
         new UnboundedChannelOptions { SingleReader = false, SingleWriter = true, AllowSynchronousContinuations = false });
 
     private readonly SemaphoreSlim _sendLock = new(1, 1);
+
+    // Reused under _sendLock: the data path builds its message headers here.
+    private readonly byte[] _dataHeader = new byte[9];
+    private readonly byte[] _extendedHeader = new byte[13];
+
+    // Released data events, reused by OnData (at most a few: one per message in flight).
+    private readonly Stack<ChannelEvent> _spareEvents = new();
     private readonly Queue<TaskCompletionSource<bool>> _pendingRequests = new();
     private readonly object _sync = new();
     private TaskCompletionSource _windowSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -111,6 +118,11 @@ public sealed class SshChannel
         uint adjust = 0;
         lock (_sync)
         {
+            if (_spareEvents.Count < 8)
+            {
+                _spareEvents.Push(channelEvent);
+            }
+
             _consumedSinceAdjust += channelEvent.Length;
             _localWindow += channelEvent.Length;
 
@@ -138,7 +150,7 @@ public sealed class SshChannel
         await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var header = new byte[dataTypeCode is null ? 9 : 13];
+            var header = dataTypeCode is null ? _dataHeader : _extendedHeader;
             header[0] = dataTypeCode is null ? ConnectionMessageNumbers.ChannelData : ConnectionMessageNumbers.ChannelExtendedData;
             BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(1), RemoteId);
             while (!data.IsEmpty)
@@ -360,12 +372,17 @@ public sealed class SshChannel
 
         var buffer = ArrayPool<byte>.Shared.Rent(data.Length);
         data.CopyTo(buffer);
-        var e = new ChannelEvent(dataTypeCode is null ? ChannelEventKind.Data : ChannelEventKind.ExtendedData)
+        ChannelEvent? e;
+        lock (_sync)
         {
-            Buffer = buffer,
-            Length = data.Length,
-            DataTypeCode = dataTypeCode ?? 0,
-        };
+            _spareEvents.TryPop(out e);
+        }
+
+        e ??= new ChannelEvent(ChannelEventKind.Data);
+        e.Kind = dataTypeCode is null ? ChannelEventKind.Data : ChannelEventKind.ExtendedData;
+        e.Buffer = buffer;
+        e.Length = data.Length;
+        e.DataTypeCode = dataTypeCode ?? 0;
         _events.Writer.TryWrite(e);
     }
 

@@ -174,7 +174,18 @@ public sealed partial class SshTransport : IAsyncDisposable
     {
         while (true)
         {
-            var line = await _reader.ReadLineAsync(VersionExchange.MaxLineLength, cancellationToken).ConfigureAwait(false);
+            string line;
+            try
+            {
+                line = await _reader.ReadLineAsync(VersionExchange.MaxLineLength, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SshException e) when (e.Reason == DisconnectReason.ConnectionLost && _preamble.Count > 0)
+            {
+                // Say what the peer did send: it is usually another protocol (HTTP, SMTP...).
+                throw new SshException(DisconnectReason.ConnectionLost,
+                    $"Peer closed the connection without an SSH identification string; it sent: \"{VersionExchange.Printable(_preamble[0])}\"", e);
+            }
+
             if (line.StartsWith("SSH-", StringComparison.Ordinal))
             {
                 return VersionExchange.Validate(line);

@@ -51,11 +51,14 @@ internal sealed class UpstreamConnector(UpstreamTarget target, SshLog log)
             var options = new SshClientOptions { Log = log, HostKeyVerifier = (v, _) => ValueTask.FromResult(CheckHostKey(v.HostKey)) };
             transport = await SshTransport.ConnectAsync(tcp.GetStream(), options, cancellationToken).ConfigureAwait(false);
             var router = new SshServiceRouter(transport);
+
+            // The connection layer must be in place before authentication succeeds: sshd sends
+            // a global request (hostkeys-00@openssh.com) right after its USERAUTH_SUCCESS.
+            var connection = new SshConnectionService(router);
             identities.AddRange(LoadIdentityFiles());
             identities.AddRange(await LoadAgentIdentitiesAsync(cancellationToken).ConfigureAwait(false));
             var auth = new ClientAuthOptions { Identities = identities, Log = log };
             await SshClientAuthentication.AuthenticateAsync(router, target.User, auth, cancellationToken).ConfigureAwait(false);
-            var connection = new SshConnectionService(router);
             log(SshLogLevel.Info, $"Upstream {target.User}@{target.Host}:{target.Port} connected and authenticated");
             return new UpstreamConnection(transport, connection);
         }

@@ -22,8 +22,10 @@ public class InteractiveAuthTests
     {
         await using var pair = await AuthPair.StartAsync(PasswordIs("s3cret \u00e9"));
         var handedOut = new List<byte[]>();
+        var clientLog = new ConcurrentQueue<string>();
         var options = new ClientAuthOptions
         {
+            Log = (_, message) => clientLog.Enqueue(message),
             PasswordCallback = (request, _) =>
             {
                 Assert.Equal("olga", request.User);
@@ -39,6 +41,9 @@ public class InteractiveAuthTests
         Assert.Null(result.Identity);
         Assert.All(handedOut, b => Assert.All(b, x => Assert.Equal(0, x)));
         Assert.Equal(["password"], (await pair.Server.Completion).Methods);
+        Assert.NotEmpty(clientLog);
+        Assert.NotEmpty(pair.ServerLog);
+        Assert.DoesNotContain(clientLog.Concat(pair.ServerLog), l => l.Contains("s3cret", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -118,8 +123,10 @@ public class InteractiveAuthTests
         await using var pair = await AuthPair.StartAsync(authenticator);
         var rounds = new List<KeyboardInteractiveRound>();
         var answers = new List<byte[]>();
+        var clientLog = new ConcurrentQueue<string>();
         var options = new ClientAuthOptions
         {
+            Log = (_, message) => clientLog.Enqueue(message),
             KeyboardInteractiveCallback = (round, _) =>
             {
                 rounds.Add(round);
@@ -142,6 +149,7 @@ public class InteractiveAuthTests
         Assert.Equal([["1234"], [], ["987654"]], conversation.Received);
         Assert.True(conversation.Disposed);
         Assert.All(answers, a => Assert.All(a, b => Assert.Equal(0, b)));
+        Assert.DoesNotContain(clientLog.Concat(pair.ServerLog), l => l.Contains("987654", StringComparison.Ordinal) || l.Contains("1234", StringComparison.Ordinal));
     }
 
     [Fact]

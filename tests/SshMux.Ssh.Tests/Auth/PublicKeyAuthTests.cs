@@ -61,15 +61,32 @@ public class PublicKeyAuthTests
     public void RsaSignatureAlgorithmFollowsServerSigAlgs(string[] serverSigAlgs, bool enableSha1, string? expected)
     {
         var rsa = TestKeys.ForKeyType("ssh-rsa").PublicKey;
-        Assert.Equal(expected, ClientAuthSession.ChooseSignatureAlgorithm(rsa, serverSigAlgs, enableSha1));
+        Assert.Equal(expected, ClientAuthSession.ChooseSignatureAlgorithm("ssh-rsa", rsa, serverSigAlgs, PublicKeyAlgorithms.Default, enableSha1));
     }
 
     [Fact]
     public void WithoutExtInfoRsaFallsBackToRsaSha2_256AndOtherKeysUseTheirOwnAlgorithm()
     {
-        Assert.Equal("rsa-sha2-256", ClientAuthSession.ChooseSignatureAlgorithm(TestKeys.ForKeyType("ssh-rsa").PublicKey, null, enableSshRsaSha1: true));
-        Assert.Equal("ssh-ed25519", ClientAuthSession.ChooseSignatureAlgorithm(TestKeys.ForKeyType("ssh-ed25519").PublicKey, [], false));
-        Assert.Equal("ecdsa-sha2-nistp384", ClientAuthSession.ChooseSignatureAlgorithm(TestKeys.ForKeyType("ecdsa-sha2-nistp384").PublicKey, null, false));
+        var all = PublicKeyAlgorithms.Default;
+        Assert.Equal("rsa-sha2-256", ClientAuthSession.ChooseSignatureAlgorithm("ssh-rsa", TestKeys.ForKeyType("ssh-rsa").PublicKey, null, all, enableSshRsaSha1: true));
+        Assert.Equal("ssh-ed25519", ClientAuthSession.ChooseSignatureAlgorithm("ssh-ed25519", TestKeys.ForKeyType("ssh-ed25519").PublicKey, [], all, false));
+        Assert.Equal("ecdsa-sha2-nistp384", ClientAuthSession.ChooseSignatureAlgorithm("ecdsa-sha2-nistp384", TestKeys.ForKeyType("ecdsa-sha2-nistp384").PublicKey, null, all, false));
+    }
+
+    [Fact]
+    public void TheClientsOwnListLimitsTheChoice()
+    {
+        var rsa = TestKeys.ForKeyType("ssh-rsa").PublicKey;
+        var ed = TestKeys.ForKeyType("ssh-ed25519").PublicKey;
+        string[] server = ["rsa-sha2-512", "rsa-sha2-256", "ssh-ed25519"];
+        Assert.Equal("rsa-sha2-256", ClientAuthSession.ChooseSignatureAlgorithm("ssh-rsa", rsa, server, ["rsa-sha2-256"], false));
+        Assert.Null(ClientAuthSession.ChooseSignatureAlgorithm("ssh-rsa", rsa, null, ["rsa-sha2-512"], false));
+        Assert.Null(ClientAuthSession.ChooseSignatureAlgorithm("ssh-ed25519", ed, server, ["rsa-sha2-256"], false));
+
+        // Certificates are listed under their certificate names.
+        Assert.Equal("rsa-sha2-512", ClientAuthSession.ChooseSignatureAlgorithm("ssh-rsa-cert-v01@openssh.com", rsa, server, PublicKeyAlgorithms.Default, false));
+        Assert.Equal("rsa-sha2-256", ClientAuthSession.ChooseSignatureAlgorithm("ssh-rsa-cert-v01@openssh.com", rsa, server, ["rsa-sha2-256-cert-v01@openssh.com"], false));
+        Assert.Null(ClientAuthSession.ChooseSignatureAlgorithm("ssh-ed25519-cert-v01@openssh.com", ed, server, ["ssh-ed25519"], false));
     }
 
     [Fact]

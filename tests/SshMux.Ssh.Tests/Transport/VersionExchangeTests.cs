@@ -103,6 +103,17 @@ public class VersionExchangeTests
     }
 
     [Fact]
+    public async Task ANonSshServerIsNamedByWhatItSent()
+    {
+        var (clientStream, serverStream) = InMemoryConnection.Create();
+        await serverStream.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.0 400 Bad Request\r\nContent-Length: 0\r\n\r\n"));
+        await serverStream.DisposeAsync();
+        var ex = await Assert.ThrowsAnyAsync<SshException>(() => SshTransport.ConnectAsync(clientStream, TransportPair.AcceptAnyHostKey()));
+        Assert.Contains("without an SSH identification string", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("HTTP/1.0 400 Bad Request", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task PeerClosingEarlyIsConnectionLost()
     {
         var (clientStream, serverStream) = InMemoryConnection.Create();
