@@ -31,8 +31,14 @@ public sealed partial class ServeInstance : IAsyncDisposable
     /// <summary>serve's stdout and stderr.</summary>
     public PeerProcess Process { get; }
 
-    /// <summary>ssh-mux.dll: the test project references src/SshMux, so the build copies it next to the test assembly.</summary>
-    public static string DllPath => Path.Combine(AppContext.BaseDirectory, "ssh-mux.dll");
+    /// <summary>
+    /// ssh-mux.dll: the test project references src/SshMux, so the build copies it next to the
+    /// test assembly. SSHMUX_SERVE_DLL names another build to test instead (a Release build,
+    /// or an older commit to check that a test catches what it should).
+    /// </summary>
+    public static string DllPath => Environment.GetEnvironmentVariable("SSHMUX_SERVE_DLL") is { Length: > 0 } other
+        ? other
+        : Path.Combine(AppContext.BaseDirectory, "ssh-mux.dll");
 
     /// <summary>How many times serve opened the upstream connection, from its log.</summary>
     public int UpstreamConnects => Process.Count(l => l.Contains("connected and authenticated", StringComparison.Ordinal));

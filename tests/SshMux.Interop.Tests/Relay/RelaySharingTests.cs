@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using SshMux.Interop.Tests.Harness;
 using Xunit.Abstractions;
 
@@ -6,15 +7,16 @@ namespace SshMux.Interop.Tests.Relay;
 
 /// <summary>Many local sessions at once share serve's single upstream connection.</summary>
 [Collection(RelayTestGroup.Name)]
-public class RelaySharingTests(ITestOutputHelper output)
+public partial class RelaySharingTests(ITestOutputHelper output)
 {
     private const int Sessions = 50;
     private readonly InteropRun _run = new(output);
 
     /// <summary>
     /// 50 ssh processes, each a session that waits at a barrier until all 50 have started,
-    /// so all are open at the same moment. serve opens the upstream once (its log) and sshd
-    /// authenticates one connection (its log). serve gets the key with -i here.
+    /// so all are open at the same moment. serve opened the upstream once (its log), sshd
+    /// authenticated one connection (its log), and sshd ran all 50 sessions on that one
+    /// connection (the client port in its "Starting session" lines). serve gets the key with -i here.
     /// </summary>
     [PeerFact(Peers.Sshd, Peers.Ssh, Peers.SshKeygen)]
     public Task FiftySimultaneousSessionsShareOneUpstreamConnection() => _run.RunAsync(async _ =>
@@ -36,7 +38,15 @@ public class RelaySharingTests(ITestOutputHelper output)
 
         Assert.Equal(1, rig.Serve.UpstreamConnects);
         Assert.Equal(1, rig.SshdAuthentications);
-        Assert.Equal(1, rig.Sshd.Process.Count(l => l.StartsWith("Connection from 127.0.0.1 ", StringComparison.Ordinal)));
-        Assert.Equal(Sessions, rig.Sshd.Process.Count(l => l.StartsWith("Starting session: command for ", StringComparison.Ordinal)));
+        var sessionPorts = rig.Sshd.Process.Lines
+            .Where(l => l.StartsWith("Starting session: command for ", StringComparison.Ordinal))
+            .Select(l => SessionPort().Match(l).Groups[1].Value)
+            .ToList();
+        Assert.Equal(Sessions, sessionPorts.Count);
+        Assert.Single(sessionPorts.Distinct());
     }, TimeSpan.FromSeconds(200));
+
+    /// <summary>"Starting session: command for root from 127.0.0.1 port 41234 id 7": the upstream connection's client port.</summary>
+    [GeneratedRegex(@" from \S+ port (\d+) id \d+")]
+    private static partial Regex SessionPort();
 }
