@@ -33,7 +33,7 @@ public class RelayFlowControlTests(ITestOutputHelper output)
         Assert.True(warm.ExitCode == 0, warm.ToString());
         var baseline = rig.Serve.ResidentBytes;
 
-        await using var ssh = rig.StartSsh($"head -c {Total} /dev/zero");
+        await using var ssh = await rig.StartSessionAsync($"echo started; exec head -c {Total} /dev/zero", "started\n", ct);
         var buffer = new byte[16 * 1024];
         long read = 0;
         long peak = 0;

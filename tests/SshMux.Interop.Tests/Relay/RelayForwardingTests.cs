@@ -27,8 +27,7 @@ public class RelayForwardingTests(ITestOutputHelper output)
         await using var echo = new EchoServer();
         var localPort = FreePort.Next();
         string[] forward = ["-N", "-o", "ExitOnForwardFailure=yes", "-L", $"127.0.0.1:{localPort}:127.0.0.1:{echo.Port}"];
-        await using var ssh = rig.StartSsh(null, forward);
-        await WaitForListenerAsync(ssh, localPort, ct);
+        await using var ssh = await StartForwardingAsync(rig, forward, localPort, ct);
 
         var payloads = Enumerable.Range(0, 3).Select(_ => RandomNumberGenerator.GetBytes(1024 * 1024)).ToArray();
         var echoed = await Task.WhenAll(payloads.Select(p => EchoThroughAsync(localPort, p, ct)));
@@ -129,18 +128,44 @@ public class RelayForwardingTests(ITestOutputHelper output)
         return config;
     }
 
-    /// <summary>Waits until ssh -L accepts connections; fails with ssh's stderr if it exits first.</summary>
-    private static async Task WaitForListenerAsync(PipedProcess ssh, int port, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts ssh -L and waits until it accepts connections; starts it again if it met serve's
+    /// attach race (see <see cref="RelayAuthAttachRaceTests"/>), fails with its stderr otherwise.
+    /// </summary>
+    private static async Task<PipedProcess> StartForwardingAsync(RelayRig rig, IEnumerable<string> forward, int port, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var raceLines = rig.AttachRaceLogLines;
+            var ssh = rig.StartSsh(null, forward);
+            if (await WaitForListenerAsync(ssh, port, cancellationToken))
+            {
+                return ssh;
+            }
+
+            var stderr = ssh.StderrText;
+            await ssh.DisposeAsync();
+            Assert.True(attempt < 5 && rig.MetAttachRace(raceLines, stderr), "ssh -L exited: " + stderr);
+        }
+    }
+
+    /// <summary>Waits until the port accepts connections: false if ssh exits first.</summary>
+    private static async Task<bool> WaitForListenerAsync(PipedProcess ssh, int port, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            Assert.False(ssh.HasExited, "ssh -L exited: " + ssh.StderrText);
+            if (ssh.HasExited)
+            {
+                await ssh.WaitForExitAsync(TimeSpan.FromSeconds(10));
+                return false;
+            }
+
             try
             {
                 using var probe = new TcpClient();
                 await probe.ConnectAsync("127.0.0.1", port, cancellationToken);
-                return;
+                return true;
             }
             catch (SocketException) when (clock.Elapsed < TimeSpan.FromSeconds(30))
             {

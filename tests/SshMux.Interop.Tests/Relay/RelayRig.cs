@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using SshMux.Interop.Tests.Harness;
 
 namespace SshMux.Interop.Tests.Relay;
@@ -206,6 +207,70 @@ internal sealed class RelayRig : IAsyncDisposable
     public Task<PipedResult> SshAsync(string? command, IEnumerable<string>? options = null, Stream? stdin = null, string logLevel = "ERROR", TimeSpan? timeout = null, IReadOnlyDictionary<string, string?>? environment = null) =>
         RunClientAsync(Peers.Ssh, SshArguments(command, options, logLevel), stdin, timeout, environment);
 
+    /// <summary>
+    /// Starts a session through serve whose command first prints <paramref name="firstOutput"/>
+    /// and reads that much of its stdout, starting ssh again if it met the attach race before;
+    /// the caller reads the rest and disposes it.
+    /// </summary>
+    public async Task<PipedProcess> StartSessionAsync(string command, string firstOutput, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var raceLines = AttachRaceLogLines;
+            var ssh = StartSsh(command);
+            try
+            {
+                var received = await ReadAtMostAsync(ssh.Stdout, Encoding.UTF8.GetByteCount(firstOutput), cancellationToken).ConfigureAwait(false);
+                if (Encoding.UTF8.GetString(received) == firstOutput)
+                {
+                    return ssh;
+                }
+
+                await ssh.WaitForExitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+                if (!MetAttachRace(raceLines, ssh.StderrText) || attempt == AttachRaceAttempts)
+                {
+                    Assert.Fail($"ssh's output ended before \"{firstOutput.Trim()}\" (got {received.Length} bytes): {ssh.StderrText}");
+                }
+
+                Run.Note($"Session hit serve's layer attach race (attempt {attempt}), retrying: {ssh.StderrText.Trim()}");
+            }
+            catch
+            {
+                await ssh.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+
+            await ssh.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>How many times serve has logged a symptom of the attach race so far.</summary>
+    public int AttachRaceLogLines => Serve.Process.Count(IsAttachRaceLogLine);
+
+    /// <summary>Whether a client that failed met the attach race: by what it printed, or by what serve logged since <paramref name="raceLinesBefore"/>.</summary>
+    public bool MetAttachRace(int raceLinesBefore, string clientOutput) => TellsAttachRace(clientOutput) || AttachRaceLogLines > raceLinesBefore;
+
+    /// <summary>Reads until <paramref name="count"/> bytes or the end of the stream, within 30 s.</summary>
+    private static async Task<byte[]> ReadAtMostAsync(Stream stream, int count, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        var buffer = new byte[count];
+        var read = 0;
+        while (read < count)
+        {
+            var n = await stream.ReadAsync(buffer.AsMemory(read), timeout.Token).ConfigureAwait(false);
+            if (n == 0)
+            {
+                break;
+            }
+
+            read += n;
+        }
+
+        return buffer[..read];
+    }
+
     /// <summary>Starts ssh through serve with its stdin closed; the caller reads its stdout and disposes it.</summary>
     public PipedProcess StartSsh(string? command, IEnumerable<string>? options = null, string logLevel = "ERROR")
     {
@@ -218,9 +283,12 @@ internal sealed class RelayRig : IAsyncDisposable
     public Task<PipedResult> ClientAsync(string program, IEnumerable<string> arguments, TimeSpan? timeout = null) =>
         RunClientAsync(program, [.. ClientOptions(), .. arguments], null, timeout, null);
 
-    /// <summary>Runs an OpenSSH client program with exactly these arguments, to the end.</summary>
-    public Task<PipedResult> RunClientAsync(string program, IReadOnlyList<string> arguments, Stream? stdin = null, TimeSpan? timeout = null, IReadOnlyDictionary<string, string?>? environment = null) =>
-        RetryAttachRaceAsync(() =>
+    /// <summary>
+    /// Runs an OpenSSH client program with exactly these arguments, to the end;
+    /// <paramref name="serve"/> is the serve it goes through when not the rig's own.
+    /// </summary>
+    public Task<PipedResult> RunClientAsync(string program, IReadOnlyList<string> arguments, Stream? stdin = null, TimeSpan? timeout = null, IReadOnlyDictionary<string, string?>? environment = null, ServeInstance? serve = null) =>
+        RetryAttachRaceAsync(serve ?? Serve, () =>
         {
             stdin?.Seek(0, SeekOrigin.Begin);
             return PipedProcess.RunAsync(program, Peers.Require(program), arguments, stdin, timeout ?? ClientTimeout, environment ?? ClientEnvironment);
@@ -231,14 +299,17 @@ internal sealed class RelayRig : IAsyncDisposable
     /// serve's layer attach race, which <see cref="RelayAuthAttachRaceTests"/> tests on its
     /// own: other tests check what they are about, and note in their log that it happened.
     /// </summary>
-    private async Task<PipedResult> RetryAttachRaceAsync(Func<Task<PipedResult>> client)
+    private async Task<PipedResult> RetryAttachRaceAsync(ServeInstance serve, Func<Task<PipedResult>> client)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var raceLines = Serve.Process.Count(IsAttachRaceLogLine);
+            var raceLines = serve.Process.Count(IsAttachRaceLogLine);
             var result = await client().ConfigureAwait(false);
-            var raced = result.ExitCode == 255
-                && (result.StderrText.Contains("Permission denied ().", StringComparison.Ordinal) || Serve.Process.Count(IsAttachRaceLogLine) > raceLines);
+
+            // ssh exits 255 then; sftp and scp, which run ssh, exit 1; under script(1) ssh's
+            // stderr is the terminal, which script copies to its stdout.
+            var raced = result.ExitCode != 0
+                && (TellsAttachRace(result.StderrText) || TellsAttachRace(result.StdoutText) || serve.Process.Count(IsAttachRaceLogLine) > raceLines);
             if (attempt == AttachRaceAttempts || !raced)
             {
                 return result;
@@ -248,6 +319,9 @@ internal sealed class RelayRig : IAsyncDisposable
         }
     }
 
+    /// <summary>What OpenSSH says when serve's transport, with no authentication layer yet, told it no method can continue.</summary>
+    private static bool TellsAttachRace(string clientOutput) => clientOutput.Contains("Permission denied ().", StringComparison.Ordinal);
+
     /// <summary>
     /// serve's own account of the race once its router exists: an authentication or a
     /// connection message that came before the layer for it was attached.
@@ -256,10 +330,14 @@ internal sealed class RelayRig : IAsyncDisposable
         line.Contains("no authentication is in progress", StringComparison.Ordinal)
         || line.Contains("no connection service is running", StringComparison.Ordinal);
 
-    /// <summary>A client offering no key: serve runs its key exchange and authentication code once, and opens nothing upstream.</summary>
-    private async Task WarmUpAsync()
+    /// <summary>
+    /// A client offering no key: serve (the rig's, or <paramref name="serve"/>) runs its key
+    /// exchange and authentication code once, and opens nothing upstream.
+    /// </summary>
+    public async Task WarmUpAsync(ServeInstance? serve = null)
     {
-        var result = await PipedProcess.RunAsync("ssh (warm-up)", Peers.Require(Peers.Ssh), SshArguments("true", ["-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=publickey"]), null, ClientTimeout, ClientEnvironment).ConfigureAwait(false);
+        string[] noKey = ["-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=publickey"];
+        var result = await PipedProcess.RunAsync("ssh (warm-up)", Peers.Require(Peers.Ssh), SshArguments("true", noKey, port: (serve ?? Serve).Port), null, ClientTimeout, ClientEnvironment).ConfigureAwait(false);
         Run.Note($"Warm-up connection to serve: exit {result.ExitCode}: {result.StderrText.Trim()}");
     }
 

@@ -33,14 +33,15 @@ public class RelayUpstreamAttachRaceTests(ITestOutputHelper output)
         // serve checks the host key under the name it dials: the proxy's port.
         var hostKey = Convert.ToBase64String(rig.Sshd.HostKeys[0].PublicBlob);
         await File.AppendAllTextAsync(Path.Combine(rig.Serve.SshDirectory, "known_hosts"), $"[127.0.0.1]:{proxy.Port.ToString(CultureInfo.InvariantCulture)} ssh-ed25519 {hostKey}\n");
-        await using var serve = _run.Track(await ServeInstance.StartAsync(rig.Serve.Home, $"127.0.0.1:{proxy.Port.ToString(CultureInfo.InvariantCulture)}", RelayRig.User));
+        await using var serve = await ServeInstance.StartAsync(rig.Serve.Home, $"127.0.0.1:{proxy.Port.ToString(CultureInfo.InvariantCulture)}", RelayRig.User);
         _run.Track(serve.Process);
         await rig.TrustServePortAsync(serve.Port);
+        await rig.WarmUpAsync(serve);
 
         var failures = new List<string>();
         for (var i = 1; i <= Connections; i++)
         {
-            var result = await rig.RunClientAsync(Peers.Ssh, rig.SshArguments("echo fresh", logLevel: "INFO", port: serve.Port));
+            var result = await rig.RunClientAsync(Peers.Ssh, rig.SshArguments("echo fresh", logLevel: "INFO", port: serve.Port), serve: serve);
             if (result.ExitCode != 0 || result.StdoutText != "fresh\n")
             {
                 failures.Add($"#{i}: {result.ExitCode}: {result.StderrText.Trim()}");
