@@ -98,7 +98,20 @@ internal static class ChannelRelay
             return;
         }
 
-        if (e.RequestType is not (SessionRequests.Exec or SessionRequests.Shell or SessionRequests.Subsystem) || state.Started)
+        var starts = e.RequestType is SessionRequests.Exec or SessionRequests.Shell or SessionRequests.Subsystem;
+        if (starts && state.Started && policy.ForcedCommand is not null)
+        {
+            // A second start would reach the upstream unreplaced; sshd refuses it anyway once a session runs.
+            policy.LogRefusal($"{e.RequestType} request on channel {from.LocalId}", "the session already runs the forced command");
+            if (e.WantReply)
+            {
+                await from.ReplyAsync(false).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        if (!starts || state.Started)
         {
             await ForwardAsync(from, to, e).ConfigureAwait(false);
             return;

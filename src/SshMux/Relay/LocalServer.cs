@@ -93,7 +93,8 @@ internal sealed class LocalServer : IAsyncDisposable
         var count = 0;
         foreach (var pub in Directory.Exists(directory.Path) ? Directory.EnumerateFiles(directory.Path, "*.pub") : [])
         {
-            if (Path.GetFileName(pub).StartsWith("ssh-mux_host", StringComparison.Ordinal))
+            // The local server's own host key, and certificates (KEY-cert.pub), which are not keys to allow.
+            if (Path.GetFileName(pub).StartsWith("ssh-mux_host", StringComparison.Ordinal) || pub.EndsWith("-cert.pub", StringComparison.Ordinal))
             {
                 continue;
             }
