@@ -139,6 +139,7 @@ internal sealed class LocalServer : IAsyncDisposable
     {
         var remote = client.Client.RemoteEndPoint?.ToString() ?? "?";
         SshTransport transport;
+        SshServerAuthentication? auth = null;
         try
         {
             var options = new SshServerOptions
@@ -149,7 +150,22 @@ internal sealed class LocalServer : IAsyncDisposable
                 Macs = HardenedMacs,
                 Log = _log,
             };
-            transport = await SshTransport.AcceptAsync(new QuickAckStream(client.Client), options, _stopping.Token).ConfigureAwait(false);
+
+            // The layers are attached before the first packet is read: a client's
+            // authentication request may follow its NEWKEYS in the same segment.
+            transport = await SshTransport.AcceptAsync(new QuickAckStream(client.Client), options, t =>
+            {
+                var router = new SshServiceRouter(t);
+                auth = new SshServerAuthentication(router, _authorization.ForClient((client.Client.RemoteEndPoint as IPEndPoint)?.Address), new ServerAuthOptions { Log = _log });
+                var authentication = auth;
+                var connection = new SshConnectionService(router) { ChannelOpenHandler = (open, ct) => OpenAsync(open, authentication, remote, ct) };
+                connection.GlobalRequestHandler = (request, _) =>
+                {
+                    // Remote forwarding (tcpip-forward, streamlocal-forward) is refused, as in the seed.
+                    _log(SshLogLevel.Info, $"Refused global request {request.RequestName} from {remote}");
+                    return ValueTask.FromResult((false, Array.Empty<byte>()));
+                };
+            }, _stopping.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SshException or IOException or OperationCanceledException)
         {
@@ -158,18 +174,9 @@ internal sealed class LocalServer : IAsyncDisposable
             return;
         }
 
-        var router = new SshServiceRouter(transport);
-        var auth = new SshServerAuthentication(router, _authorization.ForClient((client.Client.RemoteEndPoint as IPEndPoint)?.Address), new ServerAuthOptions { Log = _log });
-        var connection = new SshConnectionService(router) { ChannelOpenHandler = (open, ct) => OpenAsync(open, auth, remote, ct) };
-        connection.GlobalRequestHandler = (request, _) =>
-        {
-            // Remote forwarding (tcpip-forward, streamlocal-forward) is refused, as in the seed.
-            _log(SshLogLevel.Info, $"Refused global request {request.RequestName} from {remote}");
-            return ValueTask.FromResult((false, Array.Empty<byte>()));
-        };
         try
         {
-            var result = await auth.Completion.ConfigureAwait(false);
+            var result = await auth!.Completion.ConfigureAwait(false);
             var policy = new SessionPolicy(result.Restrictions, remote, _log);
             _log(SshLogLevel.Info, $"Local client {remote} authenticated as {result.User} with {result.PublicKeys.FirstOrDefault()?.GetSha256Fingerprint()} ({policy.Describe()})");
         }
