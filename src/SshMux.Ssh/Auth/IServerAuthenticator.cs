@@ -1,4 +1,5 @@
 using SshMux.Ssh.Keys;
+using SshMux.Ssh.OpenSsh;
 using SshMux.Ssh.Transport;
 
 namespace SshMux.Ssh.Auth;
@@ -22,7 +23,11 @@ public sealed record PublicKeyRequest(string Algorithm, ReadOnlyMemory<byte> Blo
 /// For certificates: the certificate's key, which the signature must verify with. Ignored for
 /// plain keys (the server verifies with the key from the request).
 /// </param>
-public readonly record struct PublicKeyDecision(AuthOutcome Outcome, SshPublicKey? SigningKey = null)
+/// <param name="Restrictions">
+/// What a session signed in with this key may do (authorized_keys options, certificate
+/// options); null for no restrictions. Reaches the connection layer through <see cref="ServerAuthResult.Restrictions"/>.
+/// </param>
+public readonly record struct PublicKeyDecision(AuthOutcome Outcome, SshPublicKey? SigningKey = null, AuthorizedKeyRestrictions? Restrictions = null)
 {
     public static PublicKeyDecision Refuse => new(AuthOutcome.Failure);
 }

@@ -1,4 +1,5 @@
 using SshMux.Ssh.Keys;
+using SshMux.Ssh.OpenSsh;
 using SshMux.Ssh.Transport;
 
 namespace SshMux.Ssh.Auth;
@@ -55,4 +56,8 @@ public sealed class ServerAuthOptions
 /// <param name="User">The authenticated user.</param>
 /// <param name="Methods">The methods that succeeded, in order.</param>
 /// <param name="PublicKeys">The keys whose signatures were accepted (certificate keys for certificates), in order.</param>
-public sealed record ServerAuthResult(string User, IReadOnlyList<string> Methods, IReadOnlyList<SshPublicKey> PublicKeys);
+/// <param name="Restrictions">
+/// What the session may do, from the accepted keys' <see cref="PublicKeyDecision.Restrictions"/>
+/// (combined, the stricter wins, when more than one key counted); null when no key was restricted.
+/// </param>
+public sealed record ServerAuthResult(string User, IReadOnlyList<string> Methods, IReadOnlyList<SshPublicKey> PublicKeys, AuthorizedKeyRestrictions? Restrictions = null);

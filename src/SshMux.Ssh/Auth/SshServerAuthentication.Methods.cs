@@ -12,6 +12,7 @@ public sealed partial class SshServerAuthentication
     private const int MaxRounds = 32;
 
     private IKeyboardInteractiveConversation? _conversation;
+    private OpenSsh.AuthorizedKeyRestrictions? _restrictions;
     private int _promptCount;
     private int _rounds;
 
@@ -68,6 +69,16 @@ public sealed partial class SshServerAuthentication
             return;
         }
 
+        // sshd's auth_activate_options: a key's restrictions join those of keys accepted before it.
+        var restrictions = RestrictionMerge.Combine(_restrictions, decision.Restrictions, out var conflict);
+        if (conflict is not null)
+        {
+            Log(SshLogLevel.Info, $"Refusing {description} for \"{Printable(request.User)}\": {conflict}");
+            await RefuseAsync(request.User, started, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        _restrictions = restrictions;
         _usedKeyBlobs.Add(request.KeyBlob.ToArray());
         await AcceptAsync(SshAuthMethods.PublicKey, decision.Outcome, signingKey, cancellationToken, request.Method == SshAuthMethods.PublicKeyHostBound ? request.Algorithm + " host-bound" : request.Algorithm).ConfigureAwait(false);
     }

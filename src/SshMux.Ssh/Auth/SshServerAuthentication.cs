@@ -198,6 +198,7 @@ public sealed partial class SshServerAuthentication : ISshService
         _completed.Clear();
         _publicKeys.Clear();
         _usedKeyBlobs.Clear();
+        _restrictions = null;
     }
 
     private ServerAuthContext Context() => new(_user!, [.. _completed], _transport);
@@ -239,7 +240,7 @@ public sealed partial class SshServerAuthentication : ISshService
         _router.MarkAuthenticated();
         _stopGraceTimer.TrySetResult();
         Log(SshLogLevel.Info, $"Accepted {string.Join(", ", _completed)}{Describe(algorithm, key)} for \"{Printable(_user!)}\"");
-        _completion.TrySetResult(new ServerAuthResult(_user!, [.. _completed], [.. _publicKeys]));
+        _completion.TrySetResult(new ServerAuthResult(_user!, [.. _completed], [.. _publicKeys], _restrictions));
     }
 
     /// <summary>A refused attempt: counts as a failure, waits out the minimum refusal time, lists what can continue.</summary>

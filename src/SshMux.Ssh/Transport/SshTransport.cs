@@ -91,18 +91,35 @@ public sealed partial class SshTransport : IAsyncDisposable
     public Func<SshTransport, ReadOnlyMemory<byte>, CancellationToken, ValueTask>? MessageHandler { get; set; }
 
     /// <summary>Connects as a client over an established stream and completes the first key exchange.</summary>
-    public static async Task<SshTransport> ConnectAsync(Stream stream, SshClientOptions options, CancellationToken cancellationToken = default)
+    public static Task<SshTransport> ConnectAsync(Stream stream, SshClientOptions options, CancellationToken cancellationToken = default) =>
+        ConnectAsync(stream, options, null, cancellationToken);
+
+    /// <summary>
+    /// Connects as a client; <paramref name="configure"/> runs before any packet is read, so
+    /// the layers above (a <see cref="SshServiceRouter"/> and its services) are attached before
+    /// the peer's first message after the key exchange can arrive.
+    /// </summary>
+    public static async Task<SshTransport> ConnectAsync(Stream stream, SshClientOptions options, Action<SshTransport>? configure, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var transport = new SshTransport(stream, options, isClient: true);
+        configure?.Invoke(transport);
         await transport.StartAsync(cancellationToken).ConfigureAwait(false);
         return transport;
     }
 
     /// <summary>Serves one accepted connection and completes the first key exchange.</summary>
-    public static async Task<SshTransport> AcceptAsync(Stream stream, SshServerOptions options, CancellationToken cancellationToken = default)
+    public static Task<SshTransport> AcceptAsync(Stream stream, SshServerOptions options, CancellationToken cancellationToken = default) =>
+        AcceptAsync(stream, options, null, cancellationToken);
+
+    /// <summary>
+    /// Serves one accepted connection; <paramref name="configure"/> runs before any packet is
+    /// read. A client may send its authentication request right behind its NEWKEYS, so a
+    /// server attaches its authentication layer here, not after this method returns.
+    /// </summary>
+    public static async Task<SshTransport> AcceptAsync(Stream stream, SshServerOptions options, Action<SshTransport>? configure, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(options);
@@ -113,6 +130,7 @@ public sealed partial class SshTransport : IAsyncDisposable
         }
 
         var transport = new SshTransport(stream, options, isClient: false);
+        configure?.Invoke(transport);
         await transport.StartAsync(cancellationToken).ConfigureAwait(false);
         return transport;
     }

@@ -10,10 +10,13 @@ using SshMux.Ssh.Transport;
 
 namespace SshMux.Relay;
 
+/// <summary>Makes the authenticator of one local connection, given the client's address.</summary>
+internal sealed record LocalAuthorization(Func<IPAddress?, IServerAuthenticator> ForClient);
+
 /// <summary>
 /// The local SSH server on 127.0.0.1: publickey authentication only, and every channel a
-/// client opens is relayed over the shared upstream connection. Agent forwarding, X11 and
-/// remote forwarding are refused.
+/// client opens is relayed over the shared upstream connection, within what the client's key
+/// allows (<see cref="SessionPolicy"/>). Agent forwarding, X11 and remote forwarding are refused.
 /// </summary>
 internal sealed class LocalServer : IAsyncDisposable
 {
@@ -28,17 +31,17 @@ internal sealed class LocalServer : IAsyncDisposable
 
     private readonly TcpListener _listener;
     private readonly SshPrivateKey _hostKey;
-    private readonly PublicKeyListAuthenticator _authenticator;
+    private readonly LocalAuthorization _authorization;
     private readonly Upstream _upstream;
     private readonly SshLog _log;
     private readonly CancellationTokenSource _stopping = new();
     private int _sessions;
 
-    public LocalServer(int port, SshPrivateKey hostKey, PublicKeyListAuthenticator authenticator, Upstream upstream, SshLog log)
+    public LocalServer(int port, SshPrivateKey hostKey, LocalAuthorization authorization, Upstream upstream, SshLog log)
     {
         _listener = new TcpListener(IPAddress.Loopback, port);
         _hostKey = hostKey;
-        _authenticator = authenticator;
+        _authorization = authorization;
         _upstream = upstream;
         _log = log;
     }
@@ -65,40 +68,40 @@ internal sealed class LocalServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Keys allowed to connect: ~/.ssh/ssh-mux-authorized-keys, or when it does not exist every
-    /// ~/.ssh/*.pub (with a warning, since any key of the user's then opens every route).
+    /// Who may connect: ~/.ssh/ssh-mux-authorized-keys with sshd's authorized_keys semantics
+    /// (options, cert-authority lines), read again on every attempt; or, when it does not
+    /// exist at start, every ~/.ssh/*.pub without restrictions (with a warning, since any key
+    /// of the user's then opens every route).
     /// </summary>
-    public static PublicKeyListAuthenticator LoadAuthorizedKeys(SshDirectory directory, SshLog log)
+    public static LocalAuthorization LoadAuthorizedKeys(SshDirectory directory, SshLog log, bool permitUserEnvironment = false)
     {
-        var authenticator = new PublicKeyListAuthenticator();
         if (File.Exists(directory.AuthorizedKeys))
         {
-            var file = AuthorizedKeysFile.Load(directory.AuthorizedKeys);
-            foreach (var warning in file.Warnings)
+            var authenticator = new AuthorizedKeysAuthenticator(new AuthorizedKeysAuthenticatorOptions
             {
-                log(SshLogLevel.Warning, warning.ToString());
-            }
-
-            foreach (var entry in file.Entries.Where(e => e.Key is not null && e.Certificate is null))
-            {
-                authenticator.Add(entry.Key!);
-            }
-
-            log(SshLogLevel.Info, $"Allowing the {file.Entries.Count} key(s) in {directory.AuthorizedKeys}");
-            return authenticator;
+                AuthorizedKeysPath = directory.AuthorizedKeys,
+                PermitUserEnvironment = permitUserEnvironment,
+                Log = log,
+            });
+            var file = authenticator.Reload();
+            var authorities = file?.Entries.Count(e => e.Options.CertAuthority) ?? 0;
+            log(SshLogLevel.Info, $"Allowing the {(file?.Entries.Count ?? 0) - authorities} key(s) and the certificates of {authorities} cert-authority line(s) in {directory.AuthorizedKeys} (read again on every attempt)");
+            return new LocalAuthorization(authenticator.ForClient);
         }
 
+        var keys = new PublicKeyListAuthenticator();
         var count = 0;
         foreach (var pub in Directory.Exists(directory.Path) ? Directory.EnumerateFiles(directory.Path, "*.pub") : [])
         {
-            if (Path.GetFileName(pub).StartsWith("ssh-mux_host", StringComparison.Ordinal))
+            // The local server's own host key, and certificates (KEY-cert.pub), which are not keys to allow.
+            if (Path.GetFileName(pub).StartsWith("ssh-mux_host", StringComparison.Ordinal) || pub.EndsWith("-cert.pub", StringComparison.Ordinal))
             {
                 continue;
             }
 
             try
             {
-                authenticator.Add(SshPublicKeyLine.Parse(File.ReadAllText(pub).Trim()).Key);
+                keys.Add(SshPublicKeyLine.Parse(File.ReadAllText(pub).Trim()).Key);
                 count++;
             }
             catch (Exception e) when (e is SshException or FormatException or IOException)
@@ -109,7 +112,7 @@ internal sealed class LocalServer : IAsyncDisposable
 
         log(SshLogLevel.Warning, $"WARNING: {directory.AuthorizedKeys} does not exist, so the {count} public key(s) in {directory.Path}/*.pub may use ssh-mux. " +
             $"Create {directory.AuthorizedKeys} to choose which keys may.");
-        return authenticator;
+        return new LocalAuthorization(_ => keys);
     }
 
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -136,6 +139,7 @@ internal sealed class LocalServer : IAsyncDisposable
     {
         var remote = client.Client.RemoteEndPoint?.ToString() ?? "?";
         SshTransport transport;
+        SshServerAuthentication? auth = null;
         try
         {
             var options = new SshServerOptions
@@ -146,7 +150,22 @@ internal sealed class LocalServer : IAsyncDisposable
                 Macs = HardenedMacs,
                 Log = _log,
             };
-            transport = await SshTransport.AcceptAsync(new QuickAckStream(client.Client), options, _stopping.Token).ConfigureAwait(false);
+
+            // The layers are attached before the first packet is read: a client's
+            // authentication request may follow its NEWKEYS in the same segment.
+            transport = await SshTransport.AcceptAsync(new QuickAckStream(client.Client), options, t =>
+            {
+                var router = new SshServiceRouter(t);
+                auth = new SshServerAuthentication(router, _authorization.ForClient((client.Client.RemoteEndPoint as IPEndPoint)?.Address), new ServerAuthOptions { Log = _log });
+                var authentication = auth;
+                var connection = new SshConnectionService(router) { ChannelOpenHandler = (open, ct) => OpenAsync(open, authentication, remote, ct) };
+                connection.GlobalRequestHandler = (request, _) =>
+                {
+                    // Remote forwarding (tcpip-forward, streamlocal-forward) is refused, as in the seed.
+                    _log(SshLogLevel.Info, $"Refused global request {request.RequestName} from {remote}");
+                    return ValueTask.FromResult((false, Array.Empty<byte>()));
+                };
+            }, _stopping.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SshException or IOException or OperationCanceledException)
         {
@@ -155,19 +174,11 @@ internal sealed class LocalServer : IAsyncDisposable
             return;
         }
 
-        var router = new SshServiceRouter(transport);
-        var auth = new SshServerAuthentication(router, _authenticator, new ServerAuthOptions { Log = _log });
-        var connection = new SshConnectionService(router) { ChannelOpenHandler = OpenAsync };
-        connection.GlobalRequestHandler = (request, _) =>
-        {
-            // Remote forwarding (tcpip-forward, streamlocal-forward) is refused, as in the seed.
-            _log(SshLogLevel.Info, $"Refused global request {request.RequestName} from {remote}");
-            return ValueTask.FromResult((false, Array.Empty<byte>()));
-        };
         try
         {
-            var result = await auth.Completion.ConfigureAwait(false);
-            _log(SshLogLevel.Info, $"Local client {remote} authenticated as {result.User} with {result.PublicKeys.FirstOrDefault()?.GetSha256Fingerprint()}");
+            var result = await auth!.Completion.ConfigureAwait(false);
+            var policy = new SessionPolicy(result.Restrictions, remote, _log);
+            _log(SshLogLevel.Info, $"Local client {remote} authenticated as {result.User} with {result.PublicKeys.FirstOrDefault()?.GetSha256Fingerprint()} ({policy.Describe()})");
         }
         catch (Exception e) when (e is SshException or OperationCanceledException)
         {
@@ -178,11 +189,19 @@ internal sealed class LocalServer : IAsyncDisposable
         client.Dispose();
     }
 
-    private async Task<ChannelOpenDecision> OpenAsync(IncomingChannelOpen open, CancellationToken cancellationToken)
+    private async Task<ChannelOpenDecision> OpenAsync(IncomingChannelOpen open, SshServerAuthentication auth, string remote, CancellationToken cancellationToken)
     {
         if (open.ChannelType is not ("session" or "direct-tcpip" or "direct-streamlocal@openssh.com"))
         {
             return ChannelOpenDecision.Reject(ChannelOpenFailureReason.AdministrativelyProhibited, $"{open.ChannelType} channels are not relayed by ssh-mux");
+        }
+
+        // The router passes connection messages on only after authentication succeeded, which completes this first.
+        var policy = new SessionPolicy((await auth.Completion.ConfigureAwait(false)).Restrictions, remote, _log);
+        if (policy.CheckOpen(open.ChannelType, open.Data) is { } refusal)
+        {
+            policy.LogRefusal($"{open.ChannelType} channel", refusal);
+            return ChannelOpenDecision.Reject(ChannelOpenFailureReason.AdministrativelyProhibited, "ssh-mux: " + refusal);
         }
 
         SshConnectionService upstream;
@@ -215,7 +234,7 @@ internal sealed class LocalServer : IAsyncDisposable
         {
             try
             {
-                await ChannelRelay.RunAsync(local, upstreamChannel).ConfigureAwait(false);
+                await ChannelRelay.RunAsync(local, upstreamChannel, policy).ConfigureAwait(false);
             }
             finally
             {

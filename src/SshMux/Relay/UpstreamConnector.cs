@@ -27,10 +27,14 @@ internal sealed class UpstreamConnection(SshTransport transport, SshConnectionSe
 /// <summary>
 /// Opens the upstream connection: TCP, key exchange with the host key checked against
 /// known_hosts as strictly as OpenSSH (unknown, changed or revoked keys are refused), then
-/// publickey authentication with the -i files, the agent's keys and the default identities.
+/// publickey authentication with the -i files (each with its KEY-cert.pub certificate when
+/// there is one), the agent's keys and the default identities.
 /// </summary>
 internal sealed class UpstreamConnector(UpstreamTarget target, SshLog log)
 {
+    /// <summary>ssh's name for an identity's certificate: the private key's path plus "-cert.pub".</summary>
+    private const string CertificateSuffix = "-cert.pub";
+
     public async Task<UpstreamConnection> ConnectAsync(CancellationToken cancellationToken)
     {
         var tcp = new TcpClient { NoDelay = true };
@@ -119,8 +123,52 @@ internal sealed class UpstreamConnector(UpstreamTarget target, SshLog log)
                 continue;
             }
 
+            // As ssh does for every identity file: KEY-cert.pub beside it is presented too,
+            // before the plain key, so a server that only trusts the CA counts no failure.
+            if (LoadCertificate(path, file.Key) is { } certificate)
+            {
+                yield return new SshCertificateIdentity(file.Key, certificate, path + CertificateSuffix);
+            }
+
             yield return new PrivateKeyIdentity(file.Key, path, ownsKey: true);
         }
+    }
+
+    /// <summary>The certificate in PATH-cert.pub for the key, or null (none, unreadable, or for another key: logged).</summary>
+    private SshCertificate? LoadCertificate(string path, SshPrivateKey key)
+    {
+        var certificatePath = path + CertificateSuffix;
+        if (!File.Exists(certificatePath))
+        {
+            return null;
+        }
+
+        SshCertificate certificate;
+        try
+        {
+            certificate = SshCertificateLine.Load(certificatePath).Certificate;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            log(SshLogLevel.Warning, $"Not presenting certificate {certificatePath}: {e.Message}");
+            return null;
+        }
+
+        if (certificate.PublicKey != key.PublicKey)
+        {
+            log(SshLogLevel.Warning, $"Not presenting certificate {certificatePath}: it certifies {certificate.PublicKey.GetSha256Fingerprint()}, not the key of {path} ({key.PublicKey.GetSha256Fingerprint()})");
+            return null;
+        }
+
+        if (certificate.Type != SshCertificateType.User)
+        {
+            log(SshLogLevel.Warning, $"Not presenting certificate {certificatePath}: it is a host certificate");
+            return null;
+        }
+
+        var validBefore = certificate.ValidBefore == SshCertificate.Forever ? "forever" : SshCertificate.FormatTime(certificate.ValidBefore);
+        log(SshLogLevel.Debug, $"Presenting certificate {certificatePath}: ID \"{certificate.KeyId}\" serial {certificate.Serial}, principals {string.Join(",", certificate.Principals)}, valid before {validBefore}");
+        return certificate;
     }
 
     private async Task<IReadOnlyList<ISshIdentity>> LoadAgentIdentitiesAsync(CancellationToken cancellationToken)
