@@ -48,6 +48,7 @@ public class RelayFlowControlTests(ITestOutputHelper output)
         }
 
         _run.Note($"serve VmRSS baseline {baseline / 1024} KB, peak while slow {peak / 1024} KB; {read} bytes read slowly");
+        var pending = Total - read;
         Assert.True(read < Total / 10, $"only {read} of {Total} bytes should have been read slowly");
         Assert.False(ssh.HasExited, "ssh finished although most of its output was unread");
         Assert.True(peak - baseline < GrowthLimit, $"serve grew from {baseline / 1024} KB to {peak / 1024} KB while the reader was slow");
@@ -67,6 +68,7 @@ public class RelayFlowControlTests(ITestOutputHelper output)
 
         Assert.Equal(0, await ssh.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(Total, read);
-        _run.Note($"drained after {clock.Elapsed.TotalSeconds:0.0} s in all");
+        output.WriteLine($"serve VmRSS: {baseline / 1024} KB before, at most {peak / 1024} KB while {pending} bytes were pending behind a slow reader; "
+            + $"{Total} bytes in {clock.Elapsed.TotalSeconds:0.0} s in all");
     }, TimeSpan.FromSeconds(180));
 }
