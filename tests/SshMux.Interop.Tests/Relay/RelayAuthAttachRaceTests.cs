@@ -8,17 +8,15 @@ using Xunit.Abstractions;
 namespace SshMux.Interop.Tests.Relay;
 
 /// <summary>
-/// serve's local server attaches its authentication layer only after the first key exchange
-/// has completed (LocalServer.ServeAsync: SshTransport.AcceptAsync returns, then
-/// <c>new SshServiceRouter(transport)</c> and <c>new SshServerAuthentication(...)</c>), but the
-/// transport's receive loop is already running by then. A USERAUTH_REQUEST that arrives in
-/// between is answered by the bare transport with "no method can continue" (an empty
-/// USERAUTH_FAILURE), or refused by a router that has no authentication layer yet, and the
-/// client gives up: OpenSSH says "Permission denied ()." or "Unexpected authentication message
-/// 50: no authentication is in progress". Under heavy load the same gap shows after
-/// authentication too: OpenSSH's first global request after USERAUTH_SUCCESS meets a router
-/// with no connection layer yet ("Unexpected connection message 80: no connection service is
-/// running"). These tests fail while that race exists.
+/// serve's local server must have its authentication layer attached before its transport
+/// reads the first packet after the key exchange. It used to attach it after
+/// SshTransport.AcceptAsync returned (LocalServer.ServeAsync: <c>new SshServiceRouter(transport)</c>,
+/// then <c>new SshServerAuthentication(...)</c>) while the receive loop was already running;
+/// a USERAUTH_REQUEST arriving in between was answered by the bare transport with "no method
+/// can continue" (an empty USERAUTH_FAILURE) or refused by a router with no authentication
+/// layer yet, and OpenSSH gave up with "Permission denied ()." or "Unexpected authentication
+/// message 50: no authentication is in progress". Both tests failed then (one connection in
+/// four to a quarter of them); they guard the fix (AcceptAsync's configure callback).
 /// </summary>
 [Collection(RelayTestGroup.Name)]
 public class RelayAuthAttachRaceTests(ITestOutputHelper output)
@@ -36,7 +34,7 @@ public class RelayAuthAttachRaceTests(ITestOutputHelper output)
     [PeerFact(Peers.Sshd, Peers.Ssh, Peers.SshKeygen)]
     public Task PipelinedUserauthRequestIsAnsweredByTheAuthenticationLayer() => _run.RunAsync(async ct =>
     {
-        await using var rig = await RelayRig.StartAsync(_run, new RelayRigOptions { WarmUp = false });
+        await using var rig = await RelayRig.StartAsync(_run);
         var answers = new List<string>();
         for (var i = 0; i < 200; i++)
         {

@@ -24,13 +24,6 @@ internal sealed record RelayRigOptions
     /// <summary>Pass the upstream key with -i instead of leaving it at ~/.ssh/id_ed25519 for serve to find.</summary>
     public bool IdentityOption { get; init; }
 
-    /// <summary>
-    /// Take serve's local authentication path once before the test (a client that offers no
-    /// key), so the test's first connection does not meet the attach race of
-    /// <see cref="RelayAuthAttachRaceTests"/> in a process that has yet to compile that code.
-    /// </summary>
-    public bool WarmUp { get; init; } = true;
-
     /// <summary>More sshd_config lines (they take precedence over the rig's).</summary>
     public IReadOnlyList<string> SshdConfig { get; init; } = [];
 }
@@ -45,13 +38,6 @@ internal sealed record RelayRigOptions
 internal sealed class RelayRig : IAsyncDisposable
 {
     public static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(90);
-
-    /// <summary>
-    /// How often a client may meet the attach race before its test fails. Under load a
-    /// quarter of the handshakes of 50 clients at once have met it, so a few tries are needed
-    /// for 50 clients to all get through.
-    /// </summary>
-    private const int AttachRaceAttempts = 8;
 
     /// <summary>
     /// sshd: no debug log (with -e sshd's session child prints its debug lines onto the
@@ -146,13 +132,7 @@ internal sealed class RelayRig : IAsyncDisposable
             var serveHostKey = (await File.ReadAllTextAsync(Path.Combine(sshDirectory, "ssh-mux_host_ed25519_key.pub")).ConfigureAwait(false)).Trim();
             var clientKnownHosts = work.File("client_known_hosts");
             await File.WriteAllTextAsync(clientKnownHosts, $"[127.0.0.1]:{serve.Port.ToString(CultureInfo.InvariantCulture)} {serveHostKey}\n").ConfigureAwait(false);
-            var rig = new RelayRig(run, work, clientKey, upstreamKey, sshd, serve, clientKnownHosts);
-            if (options.WarmUp)
-            {
-                await rig.WarmUpAsync().ConfigureAwait(false);
-            }
-
-            return rig;
+            return new RelayRig(run, work, clientKey, upstreamKey, sshd, serve, clientKnownHosts);
         }
         catch
         {
@@ -203,52 +183,29 @@ internal sealed class RelayRig : IAsyncDisposable
         return arguments;
     }
 
-    /// <summary>Runs ssh through serve to the end, feeding it <paramref name="stdin"/> (seekable, for a retry).</summary>
+    /// <summary>Runs ssh through serve to the end, feeding it <paramref name="stdin"/>.</summary>
     public Task<PipedResult> SshAsync(string? command, IEnumerable<string>? options = null, Stream? stdin = null, string logLevel = "ERROR", TimeSpan? timeout = null, IReadOnlyDictionary<string, string?>? environment = null) =>
         RunClientAsync(Peers.Ssh, SshArguments(command, options, logLevel), stdin, timeout, environment);
 
     /// <summary>
     /// Starts a session through serve whose command first prints <paramref name="firstOutput"/>
-    /// and reads that much of its stdout, starting ssh again if it met the attach race before;
-    /// the caller reads the rest and disposes it.
+    /// and reads that much of its stdout; the caller reads the rest and disposes it.
     /// </summary>
     public async Task<PipedProcess> StartSessionAsync(string command, string firstOutput, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        var ssh = StartSsh(command);
+        try
         {
-            var raceLines = AttachRaceLogLines;
-            var ssh = StartSsh(command);
-            try
-            {
-                var received = await ReadAtMostAsync(ssh.Stdout, Encoding.UTF8.GetByteCount(firstOutput), cancellationToken).ConfigureAwait(false);
-                if (Encoding.UTF8.GetString(received) == firstOutput)
-                {
-                    return ssh;
-                }
-
-                await ssh.WaitForExitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
-                if (!MetAttachRace(raceLines, ssh.StderrText) || attempt == AttachRaceAttempts)
-                {
-                    Assert.Fail($"ssh's output ended before \"{firstOutput.Trim()}\" (got {received.Length} bytes): {ssh.StderrText}");
-                }
-
-                Run.Note($"Session hit serve's layer attach race (attempt {attempt}), retrying: {ssh.StderrText.Trim()}");
-            }
-            catch
-            {
-                await ssh.DisposeAsync().ConfigureAwait(false);
-                throw;
-            }
-
+            var received = await ReadAtMostAsync(ssh.Stdout, Encoding.UTF8.GetByteCount(firstOutput), cancellationToken).ConfigureAwait(false);
+            Assert.True(Encoding.UTF8.GetString(received) == firstOutput, $"ssh's output ended before \"{firstOutput.Trim()}\" (got {received.Length} bytes): {ssh.StderrText}");
+            return ssh;
+        }
+        catch
+        {
             await ssh.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
     }
-
-    /// <summary>How many times serve has logged a symptom of the attach race so far.</summary>
-    public int AttachRaceLogLines => Serve.Process.Count(IsAttachRaceLogLine);
-
-    /// <summary>Whether a client that failed met the attach race: by what it printed, or by what serve logged since <paramref name="raceLinesBefore"/>.</summary>
-    public bool MetAttachRace(int raceLinesBefore, string clientOutput) => TellsAttachRace(clientOutput) || AttachRaceLogLines > raceLinesBefore;
 
     /// <summary>Reads until <paramref name="count"/> bytes or the end of the stream, within 30 s.</summary>
     private static async Task<byte[]> ReadAtMostAsync(Stream stream, int count, CancellationToken cancellationToken)
@@ -283,63 +240,9 @@ internal sealed class RelayRig : IAsyncDisposable
     public Task<PipedResult> ClientAsync(string program, IEnumerable<string> arguments, TimeSpan? timeout = null) =>
         RunClientAsync(program, [.. ClientOptions(), .. arguments], null, timeout, null);
 
-    /// <summary>
-    /// Runs an OpenSSH client program with exactly these arguments, to the end;
-    /// <paramref name="serve"/> is the serve it goes through when not the rig's own.
-    /// </summary>
-    public Task<PipedResult> RunClientAsync(string program, IReadOnlyList<string> arguments, Stream? stdin = null, TimeSpan? timeout = null, IReadOnlyDictionary<string, string?>? environment = null, ServeInstance? serve = null) =>
-        RetryAttachRaceAsync(serve ?? Serve, () =>
-        {
-            stdin?.Seek(0, SeekOrigin.Begin);
-            return PipedProcess.RunAsync(program, Peers.Require(program), arguments, stdin, timeout ?? ClientTimeout, environment ?? ClientEnvironment);
-        });
-
-    /// <summary>
-    /// Runs a client again (up to <see cref="AttachRaceAttempts"/> times in all) when, and only when, it failed with a symptom of
-    /// serve's layer attach race, which <see cref="RelayAuthAttachRaceTests"/> tests on its
-    /// own: other tests check what they are about, and note in their log that it happened.
-    /// </summary>
-    private async Task<PipedResult> RetryAttachRaceAsync(ServeInstance serve, Func<Task<PipedResult>> client)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            var raceLines = serve.Process.Count(IsAttachRaceLogLine);
-            var result = await client().ConfigureAwait(false);
-
-            // ssh exits 255 then; sftp and scp, which run ssh, exit 1; under script(1) ssh's
-            // stderr is the terminal, which script copies to its stdout.
-            var raced = result.ExitCode != 0
-                && (TellsAttachRace(result.StderrText) || TellsAttachRace(result.StdoutText) || serve.Process.Count(IsAttachRaceLogLine) > raceLines);
-            if (attempt == AttachRaceAttempts || !raced)
-            {
-                return result;
-            }
-
-            Run.Note($"Client hit serve's layer attach race (attempt {attempt}), retrying: {result.StderrText.Trim()}");
-        }
-    }
-
-    /// <summary>What OpenSSH says when serve's transport, with no authentication layer yet, told it no method can continue.</summary>
-    private static bool TellsAttachRace(string clientOutput) => clientOutput.Contains("Permission denied ().", StringComparison.Ordinal);
-
-    /// <summary>
-    /// serve's own account of the race once its router exists: an authentication or a
-    /// connection message that came before the layer for it was attached.
-    /// </summary>
-    private static bool IsAttachRaceLogLine(string line) =>
-        line.Contains("no authentication is in progress", StringComparison.Ordinal)
-        || line.Contains("no connection service is running", StringComparison.Ordinal);
-
-    /// <summary>
-    /// A client offering no key: serve (the rig's, or <paramref name="serve"/>) runs its key
-    /// exchange and authentication code once, and opens nothing upstream.
-    /// </summary>
-    public async Task WarmUpAsync(ServeInstance? serve = null)
-    {
-        string[] noKey = ["-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=publickey"];
-        var result = await PipedProcess.RunAsync("ssh (warm-up)", Peers.Require(Peers.Ssh), SshArguments("true", noKey, port: (serve ?? Serve).Port), null, ClientTimeout, ClientEnvironment).ConfigureAwait(false);
-        Run.Note($"Warm-up connection to serve: exit {result.ExitCode}: {result.StderrText.Trim()}");
-    }
+    /// <summary>Runs an OpenSSH client program with exactly these arguments, to the end.</summary>
+    public Task<PipedResult> RunClientAsync(string program, IReadOnlyList<string> arguments, Stream? stdin = null, TimeSpan? timeout = null, IReadOnlyDictionary<string, string?>? environment = null) =>
+        PipedProcess.RunAsync(program, Peers.Require(program), arguments, stdin, timeout ?? ClientTimeout, environment ?? ClientEnvironment);
 
     /// <summary>sshd's "Accepted publickey for USER" lines: how many connections it authenticated.</summary>
     public int SshdAuthentications => Sshd.Process.Count(l => l.Contains("Accepted publickey for " + User + " ", StringComparison.Ordinal));

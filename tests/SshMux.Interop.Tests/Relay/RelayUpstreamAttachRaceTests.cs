@@ -36,12 +36,11 @@ public class RelayUpstreamAttachRaceTests(ITestOutputHelper output)
         await using var serve = await ServeInstance.StartAsync(rig.Serve.Home, $"127.0.0.1:{proxy.Port.ToString(CultureInfo.InvariantCulture)}", RelayRig.User);
         _run.Track(serve.Process);
         await rig.TrustServePortAsync(serve.Port);
-        await rig.WarmUpAsync(serve);
 
         var failures = new List<string>();
         for (var i = 1; i <= Connections; i++)
         {
-            var result = await rig.RunClientAsync(Peers.Ssh, rig.SshArguments("echo fresh", logLevel: "INFO", port: serve.Port), serve: serve);
+            var result = await rig.RunClientAsync(Peers.Ssh, rig.SshArguments("echo fresh", logLevel: "INFO", port: serve.Port));
             if (result.ExitCode != 0 || result.StdoutText != "fresh\n")
             {
                 failures.Add($"#{i}: {result.ExitCode}: {result.StderrText.Trim()}");
