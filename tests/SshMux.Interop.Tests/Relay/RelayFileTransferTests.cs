@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using SshMux.Interop.Tests.Harness;
 using Xunit.Abstractions;
@@ -22,7 +23,9 @@ public class RelayFileTransferTests(ITestOutputHelper output)
         var batch = rig.Work.File("batch");
         await File.WriteAllTextAsync(batch, $"put {original} {uploaded}\nget {uploaded} {downloaded}\n", ct);
 
+        var clock = Stopwatch.StartNew();
         var sftp = await rig.ClientAsync("sftp", ["-b", batch, "-P", Port(rig), rig.Target], TimeSpan.FromSeconds(240));
+        output.WriteLine($"sftp put and get of 100 MB through serve: {clock.Elapsed.TotalSeconds:0.0} s");
 
         Assert.True(sftp.ExitCode == 0, sftp.ToString());
         Assert.Equal(hash, await HashFileAsync(uploaded, ct));
@@ -45,11 +48,15 @@ public class RelayFileTransferTests(ITestOutputHelper output)
         var hash = await WriteRandomFileAsync(original, 20 * 1024 * 1024, ct);
         string[] mode = legacyProtocol ? ["-O"] : [];
 
+        var clock = Stopwatch.StartNew();
         var up = await rig.ClientAsync("scp", [.. mode, "-P", Port(rig), original, $"{rig.Target}:{uploaded}"]);
+        output.WriteLine($"scp{(legacyProtocol ? " -O" : string.Empty)} of 20 MB up through serve: {clock.Elapsed.TotalSeconds:0.0} s");
         Assert.True(up.ExitCode == 0, "scp up: " + up);
         Assert.Equal(hash, await HashFileAsync(uploaded, ct));
 
+        clock.Restart();
         var down = await rig.ClientAsync("scp", [.. mode, "-P", Port(rig), $"{rig.Target}:{uploaded}", downloaded]);
+        output.WriteLine($"scp{(legacyProtocol ? " -O" : string.Empty)} of 20 MB down through serve: {clock.Elapsed.TotalSeconds:0.0} s");
         Assert.True(down.ExitCode == 0, "scp down: " + down);
         Assert.Equal(hash, await HashFileAsync(downloaded, ct));
     }, TimeSpan.FromSeconds(180));
