@@ -23,9 +23,6 @@ internal sealed record RelayRigOptions
 
     /// <summary>Pass the upstream key with -i instead of leaving it at ~/.ssh/id_ed25519 for serve to find.</summary>
     public bool IdentityOption { get; init; }
-
-    /// <summary>More sshd_config lines (they take precedence over the rig's).</summary>
-    public IReadOnlyList<string> SshdConfig { get; init; } = [];
 }
 
 /// <summary>
@@ -57,9 +54,8 @@ internal sealed class RelayRig : IAsyncDisposable
         "PermitTTY yes",
     ];
 
-    private RelayRig(InteropRun run, TempDirectory work, UserKey clientKey, UserKey upstreamKey, SshdInstance sshd, ServeInstance serve, string clientKnownHosts)
+    private RelayRig(TempDirectory work, UserKey clientKey, UserKey upstreamKey, SshdInstance sshd, ServeInstance serve, string clientKnownHosts)
     {
-        Run = run;
         Work = work;
         ClientKey = clientKey;
         UpstreamKey = upstreamKey;
@@ -67,8 +63,6 @@ internal sealed class RelayRig : IAsyncDisposable
         Serve = serve;
         ClientKnownHosts = clientKnownHosts;
     }
-
-    public InteropRun Run { get; }
 
     /// <summary>Scratch space for the test's files; serve's HOME is Work/home.</summary>
     public TempDirectory Work { get; }
@@ -113,7 +107,7 @@ internal sealed class RelayRig : IAsyncDisposable
             var clientKey = await UserKey.GenerateAsync(work.File("client_ed25519")).ConfigureAwait(false);
             var upstreamKey = await UserKey.GenerateAsync(options.IdentityOption ? work.File("upstream_ed25519") : Path.Combine(sshDirectory, "id_ed25519")).ConfigureAwait(false);
 
-            sshd = run.Track(await SshdInstance.StartAsync(["ssh-ed25519"], upstreamKey.PublicKey, [.. options.SshdConfig, .. SshdBaseConfig]).ConfigureAwait(false));
+            sshd = run.Track(await SshdInstance.StartAsync(["ssh-ed25519"], upstreamKey.PublicKey, SshdBaseConfig).ConfigureAwait(false));
             var hostName = $"[127.0.0.1]:{sshd.Port.ToString(CultureInfo.InvariantCulture)}";
             var knownHosts = options.Trust switch
             {
@@ -132,7 +126,7 @@ internal sealed class RelayRig : IAsyncDisposable
             var serveHostKey = (await File.ReadAllTextAsync(Path.Combine(sshDirectory, "ssh-mux_host_ed25519_key.pub")).ConfigureAwait(false)).Trim();
             var clientKnownHosts = work.File("client_known_hosts");
             await File.WriteAllTextAsync(clientKnownHosts, $"[127.0.0.1]:{serve.Port.ToString(CultureInfo.InvariantCulture)} {serveHostKey}\n").ConfigureAwait(false);
-            return new RelayRig(run, work, clientKey, upstreamKey, sshd, serve, clientKnownHosts);
+            return new RelayRig(work, clientKey, upstreamKey, sshd, serve, clientKnownHosts);
         }
         catch
         {

@@ -63,11 +63,12 @@ public class RelayUpstreamFailureTests(ITestOutputHelper output)
         Assert.Equal(1, restarted.Count(l => l.Contains("Accepted publickey for " + RelayRig.User + " ", StringComparison.Ordinal)));
     });
 
-    private static async Task AssertEndsPromptlyWithErrorAsync(PipedProcess ssh)
+    private async Task AssertEndsPromptlyWithErrorAsync(PipedProcess ssh)
     {
         var clock = Stopwatch.StartNew();
         var code = await ssh.WaitForExitAsync(Promptly);
         Assert.True(code != 0, $"ssh exited with {code} after its upstream died (stderr: {ssh.StderrText})");
         Assert.True(clock.Elapsed < Promptly, $"ssh took {clock.Elapsed.TotalSeconds:0.0} s to notice");
+        output.WriteLine($"ssh ended {clock.Elapsed.TotalMilliseconds:0} ms after its upstream died, exit {code}: {ssh.StderrText.Trim()}");
     }
 }
