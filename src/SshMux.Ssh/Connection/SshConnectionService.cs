@@ -72,6 +72,13 @@ public sealed class SshConnectionService : ISshService
     /// <summary>Most channels open at once; further opens are refused with resource-shortage.</summary>
     public int MaxChannels { get; set; } = 1024;
 
+    /// <summary>
+    /// Answer a peer's CHANNEL_CLOSE with ours at once (the default). A relay turns this off so
+    /// that what the far side still sends before its own CLOSE (typically exit-status after
+    /// EOF) reaches the client first; the channel's consumer then closes it.
+    /// </summary>
+    public bool AnswerCloseAtOnce { get; set; } = true;
+
     /// <summary>Decides inbound channel opens. Without a handler every open is refused.</summary>
     public Func<IncomingChannelOpen, CancellationToken, Task<ChannelOpenDecision>>? ChannelOpenHandler { get; set; }
 
@@ -207,12 +214,16 @@ public sealed class SshConnectionService : ISshService
                 return;
             case ConnectionMessageNumbers.ChannelClose:
                 r.EnsureEnd("SSH_MSG_CHANNEL_CLOSE");
-                if (channel.OnClose())
+                if (channel.OnClose(AnswerCloseAtOnce))
                 {
                     await Transport.SendMessageAsync(channel.CloseMessage(), cancellationToken).ConfigureAwait(false);
                 }
 
-                Remove(channel);
+                if (AnswerCloseAtOnce)
+                {
+                    Remove(channel);
+                }
+
                 return;
             case ConnectionMessageNumbers.ChannelRequest:
                 channel.OnRequest(ChannelRequestMessage.Parse(payload.Span));
