@@ -95,21 +95,7 @@ public sealed partial class MuxRelay : IAsyncDisposable
             var upstreamKey = await PeerClientKey.GenerateAsync(run, work.File("upstream_ed25519")).ConfigureAwait(false);
             sshd = run.Track(await SshdInstance.StartAsync(["ssh-ed25519"], SshPublicKeyLine.Parse(upstreamKey.PublicKeyLine).Key, SshdConfig).ConfigureAwait(false));
 
-            var upstream = $"[127.0.0.1]:{sshd.Port.ToString(CultureInfo.InvariantCulture)}";
-            await File.WriteAllTextAsync(System.IO.Path.Combine(sshDirectory, "known_hosts"), $"{upstream} ssh-ed25519 {Convert.ToBase64String(sshd.HostKeys[0].PublicBlob)}\n").ConfigureAwait(false);
-            await File.WriteAllTextAsync(System.IO.Path.Combine(sshDirectory, "ssh-mux-authorized-keys"), clientKey.PublicKeyLine + "\n").ConfigureAwait(false);
-
-            string[] arguments = [DllPath, "serve", "--remote", $"127.0.0.1:{sshd.Port.ToString(CultureInfo.InvariantCulture)}", "-u", User, "-i", upstreamKey.PrivateKeyPath, "-p", "0"];
-            var environment = new Dictionary<string, string>
-            {
-                ["HOME"] = work.File("home"),
-
-                // No agent: serve must use only the test's key upstream.
-                ["SSH_AUTH_SOCK"] = string.Empty,
-            };
-            serve = run.Track(PeerProcess.Start("ssh-mux serve", DotnetHost(), arguments, environment));
-            var line = await serve.WaitForLineAsync(l => ListeningLine().IsMatch(l), StartTimeout, "\"Listening on 127.0.0.1:PORT\"").ConfigureAwait(false);
-            var port = int.Parse(ListeningLine().Match(line).Groups[1].Value, CultureInfo.InvariantCulture);
+            (serve, var port) = await StartServeAsync(run, work.File("home"), sshd.Port, sshd.HostKeys[0].PublicBlob, clientKey, upstreamKey.PrivateKeyPath).ConfigureAwait(false);
             var hostKeyLine = await File.ReadAllTextAsync(System.IO.Path.Combine(sshDirectory, "ssh-mux_host_ed25519_key.pub")).ConfigureAwait(false);
             await WarmUpAsync(run, port, clientKey).ConfigureAwait(false);
             return new MuxRelay(work, clientKey, sshd, serve, port, PeerHostKeys.ParsePublicKeyLine(hostKeyLine, "ssh-ed25519"));
@@ -127,6 +113,43 @@ public sealed partial class MuxRelay : IAsyncDisposable
             }
 
             work.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Writes serve's SSH directory under <paramref name="home"/> (known_hosts with the
+    /// upstream's ed25519 key under [127.0.0.1]:PORT, ssh-mux-authorized-keys with the client
+    /// key) and starts `dotnet ssh-mux.dll serve --remote 127.0.0.1:PORT -u USER -i KEY -p 0`
+    /// with that HOME and no agent; returns once it listens, with its port.
+    /// </summary>
+    public static async Task<(PeerProcess Serve, int Port)> StartServeAsync(InteropRun run, string home, int upstreamPort, byte[] upstreamHostKey, PeerClientKey clientKey, string upstreamKeyPath)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(clientKey);
+        var sshDirectory = System.IO.Path.Combine(home, ".ssh");
+        Directory.CreateDirectory(sshDirectory);
+        var upstream = upstreamPort.ToString(CultureInfo.InvariantCulture);
+        await File.WriteAllTextAsync(System.IO.Path.Combine(sshDirectory, "known_hosts"), $"[127.0.0.1]:{upstream} ssh-ed25519 {Convert.ToBase64String(upstreamHostKey)}\n").ConfigureAwait(false);
+        await File.WriteAllTextAsync(System.IO.Path.Combine(sshDirectory, "ssh-mux-authorized-keys"), clientKey.PublicKeyLine + "\n").ConfigureAwait(false);
+
+        string[] arguments = [DllPath, "serve", "--remote", "127.0.0.1:" + upstream, "-u", User, "-i", upstreamKeyPath, "-p", "0"];
+        var environment = new Dictionary<string, string>
+        {
+            ["HOME"] = home,
+
+            // No agent: serve must use only the test's key upstream.
+            ["SSH_AUTH_SOCK"] = string.Empty,
+        };
+        var serve = run.Track(PeerProcess.Start("ssh-mux serve", DotnetHost(), arguments, environment));
+        try
+        {
+            var line = await serve.WaitForLineAsync(l => ListeningLine().IsMatch(l), StartTimeout, "\"Listening on 127.0.0.1:PORT\"").ConfigureAwait(false);
+            return (serve, int.Parse(ListeningLine().Match(line).Groups[1].Value, CultureInfo.InvariantCulture));
+        }
+        catch
+        {
+            await serve.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
