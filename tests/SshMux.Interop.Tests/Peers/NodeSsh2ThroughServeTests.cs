@@ -12,8 +12,8 @@ public class NodeSsh2ThroughServeTests(ITestOutputHelper output)
     private readonly InteropRun _run = new(output);
 
     private Task<ScriptResult> ClientAsync(MuxRelay relay, params string[] modeAndArguments) =>
-        ScriptPeer.NodeClientAsync(_run, relay.Work.Path,
-            [modeAndArguments[0], relay.PortText, MuxRelay.User, relay.ClientKey.PrivateKeyPath, relay.HostKeyBase64, .. modeAndArguments[1..]]);
+        relay.RetryAttachRaceAsync(_run, () => ScriptPeer.NodeClientAsync(_run, relay.Work.Path,
+            [modeAndArguments[0], relay.PortText, MuxRelay.User, relay.ClientKey.PrivateKeyPath, relay.HostKeyBase64, .. modeAndArguments[1..]]), _ => true);
 
     [OtherPeerTheory(Peers.Sshd, Peers.SshKeygen, PeerPrograms.NodeSsh2)]
     [InlineData(0)]

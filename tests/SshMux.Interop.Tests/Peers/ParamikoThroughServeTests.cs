@@ -13,8 +13,8 @@ public class ParamikoThroughServeTests(ITestOutputHelper output)
     private readonly InteropRun _run = new(output);
 
     private Task<ScriptResult> ClientAsync(MuxRelay relay, params string[] modeAndArguments) =>
-        ScriptPeer.ParamikoClientAsync(_run, relay.Work.Path,
-            [modeAndArguments[0], relay.PortText, MuxRelay.User, relay.ClientKey.PrivateKeyPath, relay.HostKeyBase64, .. modeAndArguments[1..]]);
+        relay.RetryAttachRaceAsync(_run, () => ScriptPeer.ParamikoClientAsync(_run, relay.Work.Path,
+            [modeAndArguments[0], relay.PortText, MuxRelay.User, relay.ClientKey.PrivateKeyPath, relay.HostKeyBase64, .. modeAndArguments[1..]]), _ => true);
 
     [OtherPeerTheory(Peers.Sshd, Peers.SshKeygen, PeerPrograms.Paramiko)]
     [InlineData(0)]

@@ -24,7 +24,7 @@ public partial class PuttyThroughServeTests(ITestOutputHelper output)
         PeerPrograms.Require(PeerPrograms.Plink, PeerPrograms.PuttyGen);
         await using var relay = await MuxRelay.StartAsync(_run);
         var upstreamConnects = relay.UpstreamConnects;
-        var result = await PlinkAsync(relay, [], $"echo to-stdout; echo to-stderr >&2; exit {code}");
+        var result = await PlinkAsync(relay, [], $"echo to-stdout; echo to-stderr >&2; exit {code}", ran: r => r.StdoutText.Length > 0);
         Assert.True(code == result.ExitCode, result.ToString());
         Assert.Equal("to-stdout\n", result.StdoutText);
         Assert.Equal("to-stderr\n", result.StderrText);
@@ -39,7 +39,7 @@ public partial class PuttyThroughServeTests(ITestOutputHelper output)
     {
         PeerPrograms.Require(PeerPrograms.Plink, PeerPrograms.PuttyGen);
         await using var relay = await MuxRelay.StartAsync(_run);
-        var result = await PlinkAsync(relay, ["-t"], "tty; exit 3");
+        var result = await PlinkAsync(relay, ["-t"], "tty; exit 3", ran: r => r.ExitCode == 3);
         Assert.True(result.ExitCode == 3, result.ToString());
         Assert.Matches(PtyLine(), result.StdoutText);
     });
@@ -52,7 +52,7 @@ public partial class PuttyThroughServeTests(ITestOutputHelper output)
         await using var relay = await MuxRelay.StartAsync(_run);
         var data = new byte[4 * 1024 * 1024];
         System.Security.Cryptography.RandomNumberGenerator.Fill(data);
-        var result = await PlinkAsync(relay, [], "sha256sum", data);
+        var result = await PlinkAsync(relay, [], "sha256sum", r => r.ExitCode == 0, data);
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data)) + "  -\n", result.StdoutText);
     });
@@ -69,19 +69,20 @@ public partial class PuttyThroughServeTests(ITestOutputHelper output)
         var batch = relay.Work.File("psftp.batch");
         await File.WriteAllTextAsync(batch, $"put \"{local}\" \"{remote}\"\nget \"{remote}\" \"{back}\"\nquit\n");
         var ppk = await relay.ClientKey.ToPuttyAsync(_run);
-        var result = await CapturedProcess.RunAsync(_run, "psftp", PeerPrograms.Locate(PeerPrograms.Psftp),
+        var result = await relay.RetryAttachRaceAsync(_run, () => CapturedProcess.RunAsync(_run, "psftp", PeerPrograms.Locate(PeerPrograms.Psftp),
             ["-batch", "-b", batch, "-P", relay.PortText, "-i", ppk, "-hostkey", relay.HostKeyFingerprint, "-l", MuxRelay.User, "127.0.0.1"],
-            ClientTimeout, PuttyEnvironment(relay));
+            ClientTimeout, PuttyEnvironment(relay)), r => r.ExitCode == 0);
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal(sha, await MuxRelay.Sha256Async(remote));
         Assert.Equal(sha, await MuxRelay.Sha256Async(back));
     }, TimeSpan.FromSeconds(120));
 
-    private async Task<CapturedResult> PlinkAsync(MuxRelay relay, IEnumerable<string> options, string command, byte[]? stdin = null)
+    /// <summary>Runs plink through serve; <paramref name="ran"/> tells a run whose command ran from one that may have met serve's attach race.</summary>
+    private async Task<CapturedResult> PlinkAsync(MuxRelay relay, IEnumerable<string> options, string command, Func<CapturedResult, bool> ran, byte[]? stdin = null)
     {
         var ppk = await relay.ClientKey.ToPuttyAsync(_run);
         List<string> arguments = ["-batch", "-ssh", "-P", relay.PortText, "-i", ppk, "-hostkey", relay.HostKeyFingerprint, .. options, MuxRelay.User + "@127.0.0.1", command];
-        return await CapturedProcess.RunAsync(_run, "plink", PeerPrograms.Locate(PeerPrograms.Plink), arguments, ClientTimeout, PuttyEnvironment(relay), stdin);
+        return await relay.RetryAttachRaceAsync(_run, () => CapturedProcess.RunAsync(_run, "plink", PeerPrograms.Locate(PeerPrograms.Plink), arguments, ClientTimeout, PuttyEnvironment(relay), stdin), ran);
     }
 
     /// <summary>PuTTY keeps its host key cache and random seed under $HOME/.putty.</summary>
