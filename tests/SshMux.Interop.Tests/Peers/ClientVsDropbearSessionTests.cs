@@ -40,7 +40,7 @@ public class ClientVsDropbearSessionTests(ITestOutputHelper output)
         }
     }
 
-    [PeerTheory(Peers.Dropbear, Peers.DropbearKey, Peers.SshKeygen, "unshare")]
+    [OtherPeerTheory(Peers.Dropbear, Peers.DropbearKey, Peers.SshKeygen, PeerPrograms.Unshare)]
     [InlineData(0)]
     [InlineData(1)]
     [InlineData(44)]
@@ -59,7 +59,7 @@ public class ClientVsDropbearSessionTests(ITestOutputHelper output)
         }
     });
 
-    [PeerFact(Peers.Dropbear, Peers.DropbearKey, Peers.SshKeygen, "unshare")]
+    [OtherPeerFact(Peers.Dropbear, Peers.DropbearKey, Peers.SshKeygen, PeerPrograms.Unshare)]
     public Task Pty() => _run.RunAsync(async ct =>
     {
         var (work, dropbear, session) = await ConnectAsync(ct);
@@ -74,7 +74,7 @@ public class ClientVsDropbearSessionTests(ITestOutputHelper output)
     });
 
     /// <summary>3 MB to a loopback echo server through dropbear and back: more than dropbear's 24 KiB default receive window many times over.</summary>
-    [PeerFact(Peers.Dropbear, Peers.DropbearKey, Peers.SshKeygen, "unshare")]
+    [OtherPeerFact(Peers.Dropbear, Peers.DropbearKey, Peers.SshKeygen, PeerPrograms.Unshare)]
     public Task DirectTcpipToAnEchoServer() => _run.RunAsync(async ct =>
     {
         var (work, dropbear, session) = await ConnectAsync(ct);

@@ -34,8 +34,6 @@ public class DbclientThroughServeTests(ITestOutputHelper output)
         var result = await CapturedProcess.RunAsync(_run, "dbclient", Peers.Require(Peers.DbClient),
             ["-y", "-i", key, "-p", relay.PortText, MuxRelay.User + "@127.0.0.1", $"echo to-stdout; echo to-stderr >&2; exit {code}"],
             TimeSpan.FromSeconds(60), new Dictionary<string, string?> { ["HOME"] = home, ["SSH_AUTH_SOCK"] = null });
-        Assert.True(code == result.ExitCode, result.ToString());
-        Assert.Equal("to-stdout\n", result.StdoutText);
-        Assert.Equal("to-stderr\n", result.StderrText);
+        Assert.True(code == result.ExitCode && result.StdoutText == "to-stdout\n" && result.StderrText == "to-stderr\n", $"Expected exit {code}, stdout \"to-stdout\\n\", stderr \"to-stderr\\n\"; got {result}");
     });
 }

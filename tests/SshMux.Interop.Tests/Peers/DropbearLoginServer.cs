@@ -40,7 +40,7 @@ public sealed class DropbearLoginServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(run);
         var dropbear = Peers.Require(Peers.Dropbear);
-        var unshare = Peers.Require("unshare");
+        var unshare = PeerPrograms.Locate(PeerPrograms.Unshare);
         if (Environment.UserName != "root")
         {
             Assert.Fail("Dropbear session tests run dropbear as root in a private mount namespace; the tests run as " + Environment.UserName + ".");

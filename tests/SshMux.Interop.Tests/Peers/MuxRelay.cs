@@ -31,10 +31,11 @@ public sealed partial class MuxRelay : IAsyncDisposable
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
-    private MuxRelay(TempDirectory work, PeerClientKey clientKey, SshdInstance sshd, PeerProcess serve, int port, byte[] hostKeyBlob)
+    private MuxRelay(TempDirectory work, PeerClientKey clientKey, PeerClientKey upstreamKey, SshdInstance sshd, PeerProcess serve, int port, byte[] hostKeyBlob)
     {
         Work = work;
         ClientKey = clientKey;
+        UpstreamKey = upstreamKey;
         Sshd = sshd;
         Serve = serve;
         Port = port;
@@ -46,6 +47,9 @@ public sealed partial class MuxRelay : IAsyncDisposable
 
     /// <summary>The key serve lets in (listed in its ssh-mux-authorized-keys).</summary>
     public PeerClientKey ClientKey { get; }
+
+    /// <summary>The key serve signs in to sshd with (sshd's authorized key), for a client that goes to sshd directly.</summary>
+    public PeerClientKey UpstreamKey { get; }
 
     public SshdInstance Sshd { get; }
 
@@ -98,7 +102,7 @@ public sealed partial class MuxRelay : IAsyncDisposable
             (serve, var port) = await StartServeAsync(run, work.File("home"), sshd.Port, sshd.HostKeys[0].PublicBlob, clientKey, upstreamKey.PrivateKeyPath).ConfigureAwait(false);
             var hostKeyLine = await File.ReadAllTextAsync(System.IO.Path.Combine(sshDirectory, "ssh-mux_host_ed25519_key.pub")).ConfigureAwait(false);
             await WarmUpAsync(run, port, clientKey).ConfigureAwait(false);
-            return new MuxRelay(work, clientKey, sshd, serve, port, PeerHostKeys.ParsePublicKeyLine(hostKeyLine, "ssh-ed25519"));
+            return new MuxRelay(work, clientKey, upstreamKey, sshd, serve, port, PeerHostKeys.ParsePublicKeyLine(hostKeyLine, "ssh-ed25519"));
         }
         catch
         {

@@ -19,6 +19,7 @@ public static class PeerPrograms
     public const string DropbearConvert = "dropbearconvert";
     public const string Paramiko = "python3:paramiko";
     public const string NodeSsh2 = "node:ssh2";
+    public const string Unshare = "unshare";
 
     /// <summary>Debian's python3, which has python3-paramiko; a pyenv python3 on PATH does not.</summary>
     public const string SystemPython = "/usr/bin/python3";
@@ -29,6 +30,7 @@ public static class PeerPrograms
         [Psftp] = "putty-tools",
         [PuttyGen] = "putty-tools",
         [DropbearConvert] = "dropbear-bin",
+        [Unshare] = "util-linux",
         [Paramiko] = "python3-paramiko",
         [NodeSsh2] = "nodejs and npm, then test.sh runs npm ci in tests/peers-node",
     };

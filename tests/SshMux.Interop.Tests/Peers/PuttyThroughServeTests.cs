@@ -12,6 +12,14 @@ namespace SshMux.Interop.Tests.PeerInterop;
 public partial class PuttyThroughServeTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Put before a command's exit: a background sleep keeps its stdout open a moment, so sshd
+    /// sends exit-status before EOF. For a command that exits at once sshd usually sends EOF
+    /// first, and plink then meets the bug of <see cref="PlinkGetsAnExitStatusThatComesAfterEof"/>
+    /// at random; these tests are about the other things.
+    /// </summary>
+    private const string ExitStatusFirst = "(sleep 0.3 &); ";
     private readonly InteropRun _run = new(output);
 
     /// <summary>Output on both streams, then the exit code: plink must keep stderr off stdout and exit with the remote status.</summary>
@@ -24,10 +32,8 @@ public partial class PuttyThroughServeTests(ITestOutputHelper output)
         PeerPrograms.Require(PeerPrograms.Plink, PeerPrograms.PuttyGen);
         await using var relay = await MuxRelay.StartAsync(_run);
         var upstreamConnects = relay.UpstreamConnects;
-        var result = await PlinkAsync(relay, [], $"echo to-stdout; echo to-stderr >&2; exit {code}", ran: r => r.StdoutText.Length > 0);
-        Assert.True(code == result.ExitCode, result.ToString());
-        Assert.Equal("to-stdout\n", result.StdoutText);
-        Assert.Equal("to-stderr\n", result.StderrText);
+        var result = await PlinkAsync(relay, [], $"echo to-stdout; echo to-stderr >&2; {ExitStatusFirst}exit {code}", ran: r => r.StdoutText.Length > 0);
+        Assert.True(code == result.ExitCode && result.StdoutText == "to-stdout\n" && result.StderrText == "to-stderr\n", $"Expected exit {code}, stdout \"to-stdout\\n\", stderr \"to-stderr\\n\"; got {result}");
 
         // plink's session rode the upstream connection serve already had.
         Assert.Equal(upstreamConnects, relay.UpstreamConnects);
@@ -39,7 +45,7 @@ public partial class PuttyThroughServeTests(ITestOutputHelper output)
     {
         PeerPrograms.Require(PeerPrograms.Plink, PeerPrograms.PuttyGen);
         await using var relay = await MuxRelay.StartAsync(_run);
-        var result = await PlinkAsync(relay, ["-t"], "tty; exit 3", ran: r => r.ExitCode == 3);
+        var result = await PlinkAsync(relay, ["-t"], $"tty; {ExitStatusFirst}exit 3", ran: r => r.ExitCode == 3);
         Assert.True(result.ExitCode == 3, result.ToString());
         Assert.Matches(PtyLine(), result.StdoutText);
     });
@@ -55,6 +61,33 @@ public partial class PuttyThroughServeTests(ITestOutputHelper output)
         var result = await PlinkAsync(relay, [], "sha256sum", r => r.ExitCode == 0, data);
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data)) + "  -\n", result.StdoutText);
+    });
+
+    /// <summary>
+    /// A command that closes its output before it exits: sshd sends EOF, then exit-status when
+    /// the command has exited. plink, having sent its own EOF (stdin is empty), sends
+    /// CHANNEL_CLOSE as soon as it has the server's EOF, and still takes the exit-status that
+    /// comes after (PuTTY handles channel requests after its CLOSE; straight to sshd it exits
+    /// 3, checked first). serve's local channel answers plink's CLOSE with its own at once
+    /// (SshChannel sends CLOSE back on receipt), so the upstream's exit-status, relayed after
+    /// that, can no longer be sent and plink exits 0: every plink run through serve whose
+    /// upstream sends EOF before exit-status (most commands that exit at once) loses its exit code.
+    /// </summary>
+    [OtherPeerFact(Peers.Sshd, Peers.SshKeygen, PeerPrograms.Plink, PeerPrograms.PuttyGen)]
+    public Task PlinkGetsAnExitStatusThatComesAfterEof() => _run.RunAsync(async _ =>
+    {
+        PeerPrograms.Require(PeerPrograms.Plink, PeerPrograms.PuttyGen);
+        await using var relay = await MuxRelay.StartAsync(_run);
+        const string command = "echo to-stdout; exec >&- 2>&-; sleep 0.5; exit 3";
+
+        var upstreamPpk = await relay.UpstreamKey.ToPuttyAsync(_run);
+        var direct = await CapturedProcess.RunAsync(_run, "plink (to sshd)", PeerPrograms.Locate(PeerPrograms.Plink),
+            ["-batch", "-ssh", "-P", relay.Sshd.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-i", upstreamPpk, "-hostkey", PeerClientKey.Sha256Fingerprint(relay.Sshd.HostKeys[0].PublicBlob), MuxRelay.User + "@127.0.0.1", command],
+            ClientTimeout, PuttyEnvironment(relay));
+        Assert.True(direct.ExitCode == 3 && direct.StdoutText == "to-stdout\n", "plink straight to sshd: " + direct);
+
+        var result = await PlinkAsync(relay, [], command, ran: r => r.StdoutText.Length > 0);
+        Assert.True(result.ExitCode == 3 && result.StdoutText == "to-stdout\n", $"plink through serve: expected exit 3 as straight to sshd; got {result}");
     });
 
     /// <summary>psftp puts a 32 MB file and gets it back; both copies must hash as the original.</summary>
