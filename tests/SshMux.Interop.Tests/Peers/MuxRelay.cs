@@ -199,13 +199,13 @@ public sealed partial class MuxRelay : IAsyncDisposable
     }
 
     /// <summary>
-    /// Runs a client through serve, and again (three runs at most) when, and only when, it
+    /// Runs a client through serve, and again (<paramref name="maxRuns"/> runs at most) when, and only when, it
     /// failed while serve logged a local connection that "did not authenticate": the symptom of
     /// serve attaching its authentication layer late (see <see cref="WarmUpAsync"/>), which the
     /// warm-up makes rare but cannot rule out, and which DbclientThroughServeTests shows on its
     /// own. Every retry is noted in the run's log.
     /// </summary>
-    public async Task<T> RetryAttachRaceAsync<T>(InteropRun run, Func<Task<T>> client, Func<T, bool> succeeded)
+    public async Task<T> RetryAttachRaceAsync<T>(InteropRun run, Func<Task<T>> client, Func<T, bool> succeeded, int maxRuns = 3)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(client);
@@ -219,12 +219,12 @@ public sealed partial class MuxRelay : IAsyncDisposable
             {
                 result = await client().ConfigureAwait(false);
             }
-            catch (Exception e) when (attempt < 3 && e is not TimeoutException)
+            catch (Exception e) when (attempt < maxRuns && e is not TimeoutException)
             {
                 error = e;
             }
 
-            if (error is null && (succeeded(result) || attempt == 3))
+            if (error is null && (succeeded(result) || attempt == maxRuns))
             {
                 return result;
             }
