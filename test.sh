@@ -12,9 +12,9 @@ as_root() {
 }
 
 # --- Peers: install only when something is missing (one apt-get update) ---------------
-PACKAGES="openssh-server openssh-client dropbear-bin putty-tools python3-paramiko python3-asyncssh python3-cryptography"
+PACKAGES="openssh-server openssh-client openssh-sftp-server dropbear-bin putty-tools python3-paramiko python3-asyncssh python3-cryptography"
 missing=""
-for tool in /usr/sbin/sshd ssh ssh-keygen dropbear dbclient dropbearkey puttygen; do
+for tool in /usr/sbin/sshd ssh ssh-keygen dropbear dbclient dropbearkey dropbearconvert puttygen plink psftp; do
     if ! command -v "$tool" >/dev/null 2>&1 && ! [ -x "/usr/sbin/$tool" ] && ! [ -x "/usr/bin/$tool" ]; then
         missing="$missing $tool"
     fi
@@ -29,6 +29,22 @@ if [ -n "$missing" ]; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q \
         && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $PACKAGES \
         || { echo "test.sh: could not install $PACKAGES"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
+# node's ssh2 (client and server) for the PeerInterop tests: the versions pinned in
+# tests/peers-node/package-lock.json, installed only when missing. Its optional native
+# helpers (cpu-features) are left out: they would need a compiler and node headers, and
+# ssh2 works without them.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    echo "test.sh: installing node and npm"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q \
+        && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm \
+        || { echo "test.sh: could not install nodejs npm"; echo "0 passed, 1 failed"; exit 1; }
+fi
+if [ ! -f tests/peers-node/node_modules/ssh2/package.json ]; then
+    echo "test.sh: installing node ssh2 into tests/peers-node"
+    (cd tests/peers-node && npm ci --omit=optional --no-audit --no-fund) \
+        || { echo "test.sh: npm ci in tests/peers-node failed"; echo "0 passed, 1 failed"; exit 1; }
 fi
 
 # sshd refuses to start as root without its privilege separation directory.

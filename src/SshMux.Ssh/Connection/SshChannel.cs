@@ -310,7 +310,7 @@ public sealed class SshChannel
             throw new SshException(DisconnectReason.ConnectionLost, $"Cannot {what} on channel {LocalId}: {_failure.Message}", _failure);
         }
 
-        if (_closeSent || _closeReceived)
+        if (_closeSent || (_closeReceived && what == "send data"))
         {
             throw new SshException(DisconnectReason.ByApplication, $"Cannot {what} on channel {LocalId}: the channel is closed");
         }
@@ -443,8 +443,12 @@ public sealed class SshChannel
         pending.TrySetResult(success);
     }
 
-    /// <summary>The peer's CLOSE: we answer with ours (RFC 4254 section 5.3) and the channel ends.</summary>
-    internal bool OnClose()
+    /// <summary>
+    /// The peer's CLOSE. With <paramref name="answerNow"/> we answer with ours at once (RFC 4254
+    /// section 5.3); otherwise the consumer answers with <see cref="CloseAsync"/> and may send
+    /// requests (an exit-status a relay is still forwarding) until then.
+    /// </summary>
+    internal bool OnClose(bool answerNow)
     {
         bool sendClose;
         lock (_sync)
@@ -455,8 +459,8 @@ public sealed class SshChannel
             }
 
             _closeReceived = true;
-            sendClose = !_closeSent;
-            _closeSent = true;
+            sendClose = answerNow && !_closeSent;
+            _closeSent |= answerNow;
         }
 
         FailPending(new SshException(DisconnectReason.ByApplication, $"Channel {LocalId} was closed by the peer"));

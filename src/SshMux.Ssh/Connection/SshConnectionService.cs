@@ -72,6 +72,13 @@ public sealed class SshConnectionService : ISshService
     /// <summary>Most channels open at once; further opens are refused with resource-shortage.</summary>
     public int MaxChannels { get; set; } = 1024;
 
+    /// <summary>
+    /// Answer a peer's CHANNEL_CLOSE with ours at once (the default). A relay turns this off so
+    /// that what the far side still sends before its own CLOSE (typically exit-status after
+    /// EOF) reaches the client first; the channel's consumer then closes it.
+    /// </summary>
+    public bool AnswerCloseAtOnce { get; set; } = true;
+
     /// <summary>Decides inbound channel opens. Without a handler every open is refused.</summary>
     public Func<IncomingChannelOpen, CancellationToken, Task<ChannelOpenDecision>>? ChannelOpenHandler { get; set; }
 
@@ -183,6 +190,11 @@ public sealed class SshConnectionService : ISshService
         var r = new SshReader(payload.Span);
         r.ReadByte();
         var channel = Find(r.ReadUInt32("recipient channel"), number);
+        if (channel is null)
+        {
+            return;
+        }
+
         switch (number)
         {
             case ConnectionMessageNumbers.ChannelWindowAdjust:
@@ -207,12 +219,16 @@ public sealed class SshConnectionService : ISshService
                 return;
             case ConnectionMessageNumbers.ChannelClose:
                 r.EnsureEnd("SSH_MSG_CHANNEL_CLOSE");
-                if (channel.OnClose())
+                if (channel.OnClose(AnswerCloseAtOnce))
                 {
                     await Transport.SendMessageAsync(channel.CloseMessage(), cancellationToken).ConfigureAwait(false);
                 }
 
-                Remove(channel);
+                if (AnswerCloseAtOnce)
+                {
+                    Remove(channel);
+                }
+
                 return;
             case ConnectionMessageNumbers.ChannelRequest:
                 channel.OnRequest(ChannelRequestMessage.Parse(payload.Span));
@@ -227,7 +243,7 @@ public sealed class SshConnectionService : ISshService
         }
     }
 
-    private SshChannel Find(uint id, byte number)
+    private SshChannel? Find(uint id, byte number)
     {
         lock (_sync)
         {
@@ -235,10 +251,23 @@ public sealed class SshConnectionService : ISshService
             {
                 return channel;
             }
+
+            // A window adjust or request reply can cross our CLOSE (some servers even send a
+            // reply after their own CLOSE); like OpenSSH, ignore those for a channel that just closed.
+            if (number is ConnectionMessageNumbers.ChannelWindowAdjust or ConnectionMessageNumbers.ChannelSuccess or ConnectionMessageNumbers.ChannelFailure
+                && _recentlyClosed.Contains(id))
+            {
+                Transport.Options.Log?.Invoke(SshLogLevel.Debug, $"Ignoring message {number} for channel {id}, which is closed");
+                return null;
+            }
         }
 
         throw new SshException(DisconnectReason.ProtocolError, $"Message {number} for unknown channel {id}");
     }
+
+    /// <summary>The last channel ids freed, for <see cref="Find"/>.</summary>
+    private readonly HashSet<uint> _recentlyClosed = [];
+    private readonly Queue<uint> _recentlyClosedOrder = new();
 
     private async ValueTask HandleGlobalRequestAsync(GlobalRequestMessage request, CancellationToken cancellationToken)
     {
@@ -386,6 +415,8 @@ public sealed class SshConnectionService : ISshService
             _nextId++;
         }
 
+        // A reused id is no longer "recently closed": its messages are for the new channel.
+        _recentlyClosed.Remove(_nextId);
         return _nextId++;
     }
 
@@ -396,6 +427,15 @@ public sealed class SshConnectionService : ISshService
             if (_channels.TryGetValue(channel.LocalId, out var current) && ReferenceEquals(current, channel))
             {
                 _channels.Remove(channel.LocalId);
+                if (_recentlyClosed.Add(channel.LocalId))
+                {
+                    _recentlyClosedOrder.Enqueue(channel.LocalId);
+                }
+
+                while (_recentlyClosedOrder.Count > 256)
+                {
+                    _recentlyClosed.Remove(_recentlyClosedOrder.Dequeue());
+                }
             }
         }
     }

@@ -40,6 +40,9 @@ public sealed partial class SshTransport : IAsyncDisposable
 
     public bool IsClient { get; }
 
+    /// <summary>The options the connection was made with (layers above use its log).</summary>
+    public SshTransportOptions Options => _options;
+
     /// <summary>Our identification string, without CR LF.</summary>
     public string LocalVersion { get; }
 

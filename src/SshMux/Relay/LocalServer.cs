@@ -158,7 +158,14 @@ internal sealed class LocalServer : IAsyncDisposable
                 var router = new SshServiceRouter(t);
                 auth = new SshServerAuthentication(router, _authorization.ForClient((client.Client.RemoteEndPoint as IPEndPoint)?.Address), new ServerAuthOptions { Log = _log });
                 var authentication = auth;
-                var connection = new SshConnectionService(router) { ChannelOpenHandler = (open, ct) => OpenAsync(open, authentication, remote, ct) };
+                var connection = new SshConnectionService(router)
+                {
+                    ChannelOpenHandler = (open, ct) => OpenAsync(open, authentication, remote, ct),
+
+                    // A client's CLOSE is answered once the upstream has closed too, so an
+                    // exit-status sent after EOF still reaches the client (PuTTY closes on EOF).
+                    AnswerCloseAtOnce = false,
+                };
                 connection.GlobalRequestHandler = (request, _) =>
                 {
                     // Remote forwarding (tcpip-forward, streamlocal-forward) is refused, as in the seed.

@@ -129,3 +129,49 @@ public class ConnectionTests
         Assert.True(await channel.SendRequestAsync(SessionRequests.Exec, true, SessionRequests.EncodeExec("echo")));
     }
 }
+
+public class CloseOrderTests
+{
+    /// <summary>
+    /// A relay's local side waits for the far side before answering a client's CLOSE, so an
+    /// exit-status sent after EOF still reaches a client that closed on EOF (as PuTTY does).
+    /// </summary>
+    [Fact]
+    public async Task ExitStatusSentAfterThePeersCloseStillArrivesWhenCloseIsNotAnsweredAtOnce()
+    {
+        await using var pair = await ConnectionPair.StartAsync();
+        pair.Server.AnswerCloseAtOnce = false;
+        var serverSawClose = new TaskCompletionSource();
+        pair.Server.ChannelOpenHandler = (_, _) => Task.FromResult(ChannelOpenDecision.Accept(async channel =>
+        {
+            while ((await channel.ReadEventAsync()).Kind != ChannelEventKind.Closed)
+            {
+            }
+
+            serverSawClose.SetResult();
+            await channel.SendRequestAsync(SessionRequests.ExitStatus, false, SessionRequests.EncodeExitStatus(44));
+            await channel.CloseAsync();
+        }));
+        var client = await pair.Client.OpenSessionAsync();
+        await client.SendEofAsync();
+        await client.CloseAsync();
+        await serverSawClose.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        uint? status = null;
+        while (true)
+        {
+            var e = await client.ReadEventAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            if (e.Kind == ChannelEventKind.Request && e.RequestType == SessionRequests.ExitStatus)
+            {
+                status = SessionRequests.DecodeExitStatus(e.RequestData);
+            }
+
+            if (e.Kind == ChannelEventKind.Closed)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(44u, status);
+        await Wait.UntilAsync(() => pair.Client.ChannelCount == 0 && pair.Server.ChannelCount == 0);
+    }
+}
