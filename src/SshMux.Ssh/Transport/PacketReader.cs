@@ -15,7 +15,12 @@ public sealed class PacketReader : IDisposable
     public const int MaxPacketLength = 256 * 1024;
 
     private const int MaxTagSize = 64;
-    private const int InitialBufferSize = 40 * 1024;
+    /// <summary>Idle and interactive connections keep a small buffer...</summary>
+    private const int InitialBufferSize = 16 * 1024;
+
+    /// <summary>...which grows to this once bulk-sized packets arrive, so one read takes several packets.</summary>
+    private const int BulkBufferSize = 256 * 1024;
+    private const int BulkPacketThreshold = 8 * 1024;
 
     private readonly Stream _stream;
     private byte[] _buffer;
@@ -148,9 +153,9 @@ public sealed class PacketReader : IDisposable
     {
         if (_buffer.Length - _start < count)
         {
-            if (_buffer.Length < count)
+            if (_buffer.Length < count || (count >= BulkPacketThreshold && _buffer.Length < BulkBufferSize))
             {
-                var next = ArrayPool<byte>.Shared.Rent(Math.Max(count, MaxPacketLength + 4 + MaxTagSize));
+                var next = ArrayPool<byte>.Shared.Rent(Math.Max(count, BulkBufferSize));
                 _buffer.AsSpan(_start, _end - _start).CopyTo(next);
                 ArrayPool<byte>.Shared.Return(_buffer, clearArray: true);
                 _buffer = next;
