@@ -124,14 +124,13 @@ public static class PeerPrograms
     }
 }
 
-/// <summary>A fact that needs peers named as <see cref="PeerPrograms"/> names them; skipped when one is missing, failed under CI=true.</summary>
+/// <summary>A fact that needs peers named as <see cref="PeerPrograms"/> names them: a missing one fails the test (PeerPrograms.Require), never skips it.</summary>
 [AttributeUsage(AttributeTargets.Method)]
 public sealed class OtherPeerFactAttribute : FactAttribute
 {
     public OtherPeerFactAttribute(params string[] requirements)
     {
         Requirements = requirements;
-        Skip = OtherPeerSkip.Reason(requirements);
     }
 
     public IReadOnlyList<string> Requirements { get; }
@@ -144,24 +143,7 @@ public sealed class OtherPeerTheoryAttribute : TheoryAttribute
     public OtherPeerTheoryAttribute(params string[] requirements)
     {
         Requirements = requirements;
-        Skip = OtherPeerSkip.Reason(requirements);
     }
 
     public IReadOnlyList<string> Requirements { get; }
-}
-
-internal static class OtherPeerSkip
-{
-    // As PeerFact: xunit 2 decides skipping at discovery, so under CI nothing is skipped and
-    // the test's own PeerPrograms.Require fails it.
-    public static string? Reason(IEnumerable<string> requirements)
-    {
-        if (Peers.IsCi)
-        {
-            return null;
-        }
-
-        var missing = requirements.FirstOrDefault(r => !PeerPrograms.IsAvailable(r));
-        return missing is null ? null : PeerPrograms.MissingMessage(missing);
-    }
 }
