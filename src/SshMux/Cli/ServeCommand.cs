@@ -3,6 +3,7 @@ using SshMux.Paths;
 using SshMux.Relay;
 using SshMux.Ssh;
 using SshMux.Ssh.Transport;
+using SshMux.Trust;
 
 namespace SshMux.Cli;
 
@@ -55,8 +56,9 @@ internal static class ServeCommand
     {
         var directory = SshDirectory.ForCurrentUser();
         var identityFiles = identities.Length > 0 ? identities : directory.DefaultIdentities.Where(File.Exists).ToArray();
-        var upstreamTarget = new UpstreamTarget(target.Host, target.Port, user, identityFiles, [directory.KnownHosts, "/etc/ssh/ssh_known_hosts"]);
-        await using var upstream = new Upstream(new UpstreamConnector(upstreamTarget, log));
+        var upstreamTarget = new UpstreamTarget(target.Host, target.Port, user, identityFiles);
+        var trust = new KnownHostsTrust([directory.KnownHosts, "/etc/ssh/ssh_known_hosts"], log);
+        await using var upstream = new Upstream(new UpstreamConnector(upstreamTarget, trust, log));
         LocalServer server;
         try
         {

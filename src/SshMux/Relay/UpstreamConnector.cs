@@ -1,16 +1,20 @@
 using System.Net.Sockets;
+using SshMux.Routing;
 using SshMux.Ssh;
 using SshMux.Ssh.Agent;
 using SshMux.Ssh.Auth;
 using SshMux.Ssh.Connection;
 using SshMux.Ssh.Keys;
-using SshMux.Ssh.OpenSsh;
 using SshMux.Ssh.Transport;
+using SshMux.Trust;
 
 namespace SshMux.Relay;
 
 /// <summary>Where and as whom the upstream connection goes.</summary>
-internal sealed record UpstreamTarget(string Host, int Port, string User, IReadOnlyList<string> IdentityFiles, IReadOnlyList<string> KnownHostsFiles);
+internal sealed record UpstreamTarget(string Host, int Port, string User, IReadOnlyList<string> IdentityFiles)
+{
+    public RouteHop Hop => new(Host, Port, User, IdentityFiles, HostKeyPolicy: HostKeyPolicy.Strict);
+}
 
 /// <summary>An authenticated upstream connection ready for channels.</summary>
 internal sealed class UpstreamConnection(SshTransport transport, SshConnectionService connection) : IAsyncDisposable
@@ -30,7 +34,7 @@ internal sealed class UpstreamConnection(SshTransport transport, SshConnectionSe
 /// publickey authentication with the -i files (each with its KEY-cert.pub certificate when
 /// there is one), the agent's keys and the default identities.
 /// </summary>
-internal sealed class UpstreamConnector(UpstreamTarget target, SshLog log)
+internal sealed class UpstreamConnector(UpstreamTarget target, IHostKeyTrust trust, SshLog log)
 {
     /// <summary>ssh's name for an identity's certificate: the private key's path plus "-cert.pub".</summary>
     private const string CertificateSuffix = "-cert.pub";
@@ -52,7 +56,7 @@ internal sealed class UpstreamConnector(UpstreamTarget target, SshLog log)
         var identities = new List<ISshIdentity>();
         try
         {
-            var options = new SshClientOptions { Log = log, HostKeyVerifier = (v, _) => ValueTask.FromResult(CheckHostKey(v.HostKey)) };
+            var options = new SshClientOptions { Log = log, HostKeyVerifier = (v, ct) => trust.VerifyAsync(new HostKeyCheck(target.User, target.Hop, v), ct) };
             transport = await SshTransport.ConnectAsync(tcp.GetStream(), options, cancellationToken).ConfigureAwait(false);
             var router = new SshServiceRouter(transport);
 
@@ -82,29 +86,6 @@ internal sealed class UpstreamConnector(UpstreamTarget target, SshLog log)
             {
                 identity.Dispose();
             }
-        }
-    }
-
-    private bool CheckHostKey(SshPublicKey key)
-    {
-        var files = target.KnownHostsFiles.Where(File.Exists).Select(path => KnownHostsFile.Load(path)).ToList();
-        var result = KnownHostsLookup.Check(files, target.Host, target.Port, key);
-        var name = KnownHostsEntry.HostName(target.Host, target.Port);
-        switch (result.Status)
-        {
-            case KnownHostsStatus.Trusted:
-                return true;
-            case KnownHostsStatus.Changed:
-                log(SshLogLevel.Error, $"REMOTE HOST IDENTIFICATION HAS CHANGED for {name}: it presented {key.KeyType} {key.GetSha256Fingerprint()}, " +
-                    $"known_hosts lists {string.Join(", ", result.OtherKeyFingerprints)}. Refusing to connect.");
-                return false;
-            case KnownHostsStatus.Revoked:
-                log(SshLogLevel.Error, $"The host key of {name} ({key.KeyType} {key.GetSha256Fingerprint()}) is marked @revoked. Refusing to connect.");
-                return false;
-            default:
-                log(SshLogLevel.Error, $"The host key of {name} is not known: {key.KeyType} {key.GetSha256Fingerprint()}. " +
-                    $"Check it and add it to {target.KnownHostsFiles.FirstOrDefault() ?? "known_hosts"} (for example by connecting once with ssh). Refusing to connect.");
-                return false;
         }
     }
 

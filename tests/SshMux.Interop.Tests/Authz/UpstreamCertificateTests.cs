@@ -2,6 +2,7 @@ using System.Globalization;
 using SshMux.Interop.Tests.Harness;
 using SshMux.Relay;
 using SshMux.Ssh;
+using SshMux.Trust;
 using Xunit.Abstractions;
 
 namespace SshMux.Interop.Tests.Authz;
@@ -27,7 +28,7 @@ public class UpstreamCertificateTests(ITestOutputHelper output)
     }
 
     private UpstreamConnector Connector(SshdInstance sshd, string knownHosts, AuthzKey key) =>
-        new(new UpstreamTarget("127.0.0.1", sshd.Port, User, [key.PrivateKeyPath], [knownHosts]), _run.TransportLog("upstream"));
+        new(new UpstreamTarget("127.0.0.1", sshd.Port, User, [key.PrivateKeyPath]), new KnownHostsTrust([knownHosts], _run.TransportLog("upstream")), _run.TransportLog("upstream"));
 
     [PeerFact(Peers.Sshd, Peers.SshKeygen)]
     public Task KeyWithItsCertificateSignsIn() => _run.RunAsync(async ct =>
