@@ -9,6 +9,15 @@ namespace SshMux.Routing;
 /// and one [routes.NAME] table per route. Unknown keys and wrong types are errors naming
 /// FILE:LINE and the key, so a typo never silently changes where a connection goes.
 /// </summary>
+/// <remarks>
+/// [jump]: host, user (required), port (22), identity_file, strict_host_key_checking.
+/// [routes.NAME]: host, user (required), port (22), identity_file (a path or an array of paths,
+/// "~/" is the home directory), strict_host_key_checking ("ask" | "accept-new" | "yes", default
+/// ask), direct (true: no global jump), proxy_command (%h %p %r %n %% expanded; no global jump),
+/// jump (a route name, "[user@]host[:port]", or a comma-separated chain of them; replaces the
+/// global jump), allow_remote_loopback_any_port (default: the top-level
+/// default_allow_remote_loopback_any_port, else false), relay_keyboard_interactive (false).
+/// </remarks>
 internal static partial class RoutesFile
 {
     public const string FileName = "ssh-mux-routes.toml";
@@ -22,6 +31,18 @@ internal static partial class RoutesFile
     ];
 
     public static string DefaultPath(SshDirectory ssh) => ssh.File(FileName);
+
+    /// <summary>Loads the file with "~/" meaning the current user's home directory.</summary>
+    public static IReadOnlyList<Route> Load(string path)
+    {
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        if (string.IsNullOrEmpty(home))
+        {
+            throw new RoutesFileException($"{path}: cannot find the home directory (HOME is not set) to expand ~ in identity_file");
+        }
+
+        return Load(path, home);
+    }
 
     /// <summary>Loads the file; a missing file is no routes (the caller decides whether that is fine).</summary>
     public static IReadOnlyList<Route> Load(string path, string home)

@@ -331,6 +331,16 @@ public sealed class RoutesFileTests
     }
 
     [Fact]
+    public void LoadWithoutHomeUsesTheCurrentUsersHome()
+    {
+        using var dir = new TempDirectory("ssh-mux-routes");
+        var path = dir.File(RoutesFile.FileName);
+        System.IO.File.WriteAllText(path, "[routes.a]\nhost = \"h\"\nuser = \"u\"\nidentity_file = \"~/.ssh/id_a\"\n");
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        Assert.Equal([Path.Combine(home, ".ssh", "id_a")], Assert.Single(RoutesFile.Load(path)).Target.IdentityFiles);
+    }
+
+    [Fact]
     public void InvalidUtf8IsAnErrorWithItsLine()
     {
         var bytes = Encoding.UTF8.GetBytes("[routes.a]\nhost = \"h\"\nuser = \"").Concat(new byte[] { 0xC3, 0x28, (byte)'"', (byte)'\n' }).ToArray();
