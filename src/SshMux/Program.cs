@@ -10,6 +10,7 @@ internal static class Program
         var root = new RootCommand("ssh-mux: one authenticated SSH connection per host, shared by every tool that speaks SSH.");
         root.Subcommands.Add(ScanCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(SetupConfigCommand.Create());
         var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
         try
         {
@@ -19,6 +20,12 @@ internal static class Program
         {
             await Console.Error.WriteLineAsync("ssh-mux: interrupted").ConfigureAwait(false);
             return ExitCodes.Interrupted;
+        }
+        catch (SshMux.Paths.UnsafePathException e)
+        {
+            // SSH_MUX_SSH_DIR or another path refused before a command could report it.
+            Terminal.Error("", e.Message);
+            return ExitCodes.ConfigRefused;
         }
     }
 }
