@@ -46,6 +46,12 @@ internal static class SshConfigSetup
         var edit = UserConfigEditor.Edit(original, includeLine, routes.Select(r => r.Name).ToArray());
         var wrappers = CursorAskpass.Needed(platform) ? CursorAskpass.Render(directory.Path, platform.SystemDirectory) : [];
 
+        // Every target is checked before the first write, so a refusal leaves nothing half done.
+        foreach (var path in new[] { directory.LocalKnownHosts, directory.HostsConfig, directory.Config }.Concat(wrappers.Select(w => directory.File(w.Name))))
+        {
+            safety.CheckFile(path);
+        }
+
         var written = new List<string>();
         var unchanged = new List<string>();
         void Write(string path, string text, UnixFileMode mode) =>
