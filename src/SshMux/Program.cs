@@ -11,6 +11,8 @@ internal static class Program
         root.Subcommands.Add(ScanCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(SetupConfigCommand.Create());
+        root.Subcommands.Add(InstallCommand.CreateInstall());
+        root.Subcommands.Add(InstallCommand.CreateUninstall());
         var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
         try
         {

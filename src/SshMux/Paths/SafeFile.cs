@@ -39,4 +39,22 @@ internal static class SafeFile
         safety.CheckFile(path);
         return File.Exists(path) ? File.ReadAllText(path) : null;
     }
+
+    /// <summary>Creates a directory (and missing parents) that only the user can write; an existing one is left as it is.</summary>
+    public static void CreatePrivateDirectory(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            return;
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(path);
+        }
+        else
+        {
+            Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
 }

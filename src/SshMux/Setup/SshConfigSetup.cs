@@ -16,8 +16,6 @@ internal sealed record SetupResult(IReadOnlyList<string> Written, IReadOnlyList<
 /// </summary>
 internal static class SshConfigSetup
 {
-    private const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-
     public static SetupResult Apply(SshDirectory directory, IReadOnlyList<Route> routes, int port, TextWriter report,
         FileSafety? safety = null, SetupPlatform? platform = null)
     {
@@ -110,16 +108,9 @@ internal static class SshConfigSetup
     private static void EnsureDirectory(SshDirectory directory, FileSafety safety)
     {
         // ~/.ssh may not exist on a fresh account; SSH_MUX_SSH_DIR must (SshDirectory.Resolve).
-        if (!directory.IsOverride && !Directory.Exists(directory.Path))
+        if (!directory.IsOverride)
         {
-            if (OperatingSystem.IsWindows())
-            {
-                Directory.CreateDirectory(directory.Path);
-            }
-            else
-            {
-                Directory.CreateDirectory(directory.Path, DirectoryMode);
-            }
+            SafeFile.CreatePrivateDirectory(directory.Path);
         }
 
         safety.CheckDirectory(directory.Path);
