@@ -1,7 +1,8 @@
 namespace SshMux.Paths;
 
 /// <summary>The user's SSH directory (~/.ssh, or SSH_MUX_SSH_DIR) and the files ssh-mux keeps there.</summary>
-internal sealed class SshDirectory(string path)
+/// <param name="isOverride">Whether the path came from SSH_MUX_SSH_DIR (see <see cref="Resolve"/>).</param>
+internal sealed class SshDirectory(string path, bool isOverride = false)
 {
     /// <summary>Moves every ssh-mux path (config, keys, known_hosts, log) to another directory.</summary>
     public const string OverrideVariable = "SSH_MUX_SSH_DIR";
@@ -9,7 +10,7 @@ internal sealed class SshDirectory(string path)
     public string Path { get; } = path;
 
     /// <summary>Whether <see cref="Path"/> came from <see cref="OverrideVariable"/> rather than ~/.ssh.</summary>
-    public bool IsOverride { get; private init; }
+    public bool IsOverride { get; } = isOverride;
 
     /// <summary>~/.ssh, or SSH_MUX_SSH_DIR when set (validated; see <see cref="Resolve"/>).</summary>
     public static SshDirectory ForCurrentUser() => Resolve(Environment.GetEnvironmentVariable, FileSafety.Default);
@@ -50,7 +51,7 @@ internal sealed class SshDirectory(string path)
                     + (e.UnsafePath == full ? string.Empty : $" ({e.UnsafePath})"));
             }
 
-            return new SshDirectory(full) { IsOverride = true };
+            return new SshDirectory(full, isOverride: true);
         }
 
         var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
