@@ -7,8 +7,9 @@ namespace SshMux.Service;
 /// ssh-mux needs: write access to the SSH directory (host key, known_hosts, log) and to the
 /// runtime directory (%t, the control socket), network sockets, and W+X memory for the .NET
 /// JIT, which is why MemoryDenyWriteExecute is absent. In a user manager the mount-namespace
-/// options (PrivateTmp, ProtectSystem, ProtectKernel*) need unprivileged user namespaces;
-/// systemd 252 and later skip them with a log line where the kernel has none.
+/// options (PrivateTmp, ProtectSystem, ProtectKernel*) need unprivileged user namespaces
+/// (systemd.exec(5), PrivateUsers=); on a kernel without them the unit may not start, and
+/// `journalctl --user -u ssh-mux` says so. Not exercised here: no user manager on the test machines.
 /// </summary>
 internal static class SystemdUnit
 {
