@@ -36,15 +36,15 @@ internal static class SetupConfigCommand
             return ExitCodes.Usage;
         }
 
-        if (RouteLoader is not { } load)
-        {
-            Terminal.Error("setup-config", "this build has no routes file loader");
-            return ExitCodes.ConfigRefused;
-        }
-
         try
         {
             var directory = SshDirectory.ForCurrentUser();
+            if (RouteLoader is not { } load)
+            {
+                Terminal.Error("setup-config", "this build has no routes file loader");
+                return ExitCodes.ConfigRefused;
+            }
+
             var routes = load(directory, routesFile);
             SshConfigSetup.Apply(directory, routes, port, output);
             return ExitCodes.Success;
