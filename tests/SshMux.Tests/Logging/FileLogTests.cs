@@ -112,4 +112,20 @@ public sealed class FileLogTests : IDisposable
         Assert.Contains("unobserved task exception: System.AggregateException", text, StringComparison.Ordinal);
         Assert.Contains("pipe gone", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void ServiceLogRefusesAnUnknownLevelAndOtherwiseLogsToTheFile()
+    {
+        var stderr = new StringWriter();
+        Assert.Null(ServiceLog.Start(directory, "chatty", stderr));
+        Assert.Contains("ssh-mux: --log-level: unknown level 'chatty'", stderr.ToString(), StringComparison.Ordinal);
+
+        var log = ServiceLog.Start(directory, "warning", stderr);
+        Assert.NotNull(log);
+        log(SshLogLevel.Info, "quiet at warning");
+        log(SshLogLevel.Warning, "upstream closed");
+        var text = File.ReadAllText(directory.Log);
+        Assert.DoesNotContain("quiet at warning", text, StringComparison.Ordinal);
+        Assert.Contains("WARNING upstream closed", text, StringComparison.Ordinal);
+    }
 }

@@ -13,7 +13,8 @@ public sealed class SetupConfigPeerTests(ITestOutputHelper output) : IDisposable
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
     private static readonly Dictionary<string, string?> NoAgent = new() { ["SSH_AUTH_SOCK"] = null };
 
-    private readonly SetupHome home = new();
+    // A space and a "%" in the path: the Include, UserKnownHostsFile and IdentityFile lines must quote and escape it.
+    private readonly SetupHome home = new("my home 100%");
 
     public void Dispose() => home.Dispose();
 

@@ -10,9 +10,9 @@ internal sealed class SetupHome : IDisposable
     private readonly TempDirectory temp = new("ssh-mux-setup-");
 
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    public SetupHome()
+    public SetupHome(string homeName = "home")
     {
-        var ssh = Path.Combine(temp.Path, "home", ".ssh");
+        var ssh = Path.Combine(temp.Path, homeName, ".ssh");
         System.IO.Directory.CreateDirectory(ssh);
         File.SetUnixFileMode(ssh, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         Directory = new SshDirectory(ssh);
