@@ -30,7 +30,7 @@ internal interface IFileStatusProvider
 /// <summary>
 /// lstat through libc. .NET exposes the mode (File.GetUnixFileMode) but not the owner, so the
 /// owner comes from statx(2) on Linux, whose struct layout is the same on every architecture,
-/// and from lstat(2) on macOS (64-bit inode layout: uid at byte 16).
+/// and from lstat(2) on macOS (64-bit inode layout: uid at byte 16; not yet run on a Mac).
 /// </summary>
 internal sealed partial class UnixFileStatusProvider : IFileStatusProvider
 {
@@ -63,7 +63,10 @@ internal sealed partial class UnixFileStatusProvider : IFileStatusProvider
         int modeOffset, uidOffset;
         if (OperatingSystem.IsMacOS())
         {
-            result = MacLStat(path, ref MemoryMarshal.GetReference(buffer));
+            // x86-64 keeps the 32-bit-inode lstat under the plain name; arm64 has only the 64-bit one.
+            result = RuntimeInformation.ProcessArchitecture == Architecture.X64
+                ? MacLStatInode64(path, ref MemoryMarshal.GetReference(buffer))
+                : MacLStat(path, ref MemoryMarshal.GetReference(buffer));
             (modeOffset, uidOffset) = (MacModeOffset, MacUidOffset);
         }
         else
@@ -100,6 +103,9 @@ internal sealed partial class UnixFileStatusProvider : IFileStatusProvider
 
     [LibraryImport("libc", EntryPoint = "lstat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int MacLStat(string path, ref byte buffer);
+
+    [LibraryImport("libc", EntryPoint = "lstat$INODE64", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int MacLStatInode64(string path, ref byte buffer);
 
     [LibraryImport("libc", EntryPoint = "geteuid")]
     private static partial uint GetEffectiveUserId();
