@@ -11,6 +11,9 @@ internal static class Program
         root.Subcommands.Add(ScanCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(SetupConfigCommand.Create());
+        root.Subcommands.Add(InstallCommand.CreateInstall());
+        root.Subcommands.Add(InstallCommand.CreateUninstall());
         var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
         try
         {
@@ -20,6 +23,12 @@ internal static class Program
         {
             await Console.Error.WriteLineAsync("ssh-mux: interrupted").ConfigureAwait(false);
             return ExitCodes.Interrupted;
+        }
+        catch (SshMux.Paths.UnsafePathException e)
+        {
+            // SSH_MUX_SSH_DIR or another path refused before a command could report it.
+            Terminal.Error("", e.Message);
+            return ExitCodes.ConfigRefused;
         }
     }
 }

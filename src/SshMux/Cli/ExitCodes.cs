@@ -1,6 +1,6 @@
 namespace SshMux.Cli;
 
-/// <summary>Exit codes scripts can rely on; documented in README.md.</summary>
+/// <summary>Exit codes scripts can rely on; documented in docs/cli.md.</summary>
 internal static class ExitCodes
 {
     public const int Success = 0;
@@ -13,6 +13,12 @@ internal static class ExitCodes
 
     /// <summary>Reached, but the peer does not speak SSH-2 or the handshake failed.</summary>
     public const int ProtocolFailure = 3;
+
+    /// <summary>A file, directory or route was refused (symlink, unsafe ownership or mode, invalid route); nothing was written.</summary>
+    public const int ConfigRefused = 4;
+
+    /// <summary>The service manager (systemctl, launchctl) failed; the files were written, the message says what to run.</summary>
+    public const int ServiceManagerFailed = 5;
 
     public const int Interrupted = 130;
 }
