@@ -66,7 +66,8 @@ public sealed class SshConfig
     /// when the local user is <paramref name="localUser"/>. Throws <see cref="SshConfigException"/>
     /// when the alias is not a usable host name or HostName has an unknown %-token.
     /// </summary>
-    public SshConfigOptions Resolve(string alias, string localUser) => Evaluate(alias, localUser, activated: null);
+    /// <param name="commandLine">Options given on ssh's command line (-l, -p, -J), which come before any file.</param>
+    public SshConfigOptions Resolve(string alias, string localUser, SshConfigCommandLine? commandLine = null) => Evaluate(alias, localUser, commandLine, activated: null);
 
     /// <summary>
     /// The host names the files define: arguments of Host lines without wildcards or negation,
@@ -89,7 +90,7 @@ public sealed class SshConfig
                 var activated = new HashSet<SshConfigHostEntry>(ReferenceEqualityComparer.Instance);
                 try
                 {
-                    Evaluate(pattern, localUser, activated);
+                    Evaluate(pattern, localUser, commandLine: null, activated);
                 }
                 catch (SshConfigException)
                 {
@@ -135,7 +136,7 @@ public sealed class SshConfig
         return true;
     }
 
-    private SshConfigOptions Evaluate(string alias, string localUser, HashSet<SshConfigHostEntry>? activated)
+    private SshConfigOptions Evaluate(string alias, string localUser, SshConfigCommandLine? commandLine, HashSet<SshConfigHostEntry>? activated)
     {
         ArgumentNullException.ThrowIfNull(alias);
         ArgumentNullException.ThrowIfNull(localUser);
@@ -145,6 +146,11 @@ public sealed class SshConfig
         }
 
         var pass = new SshConfigPass(alias, localUser, activated);
+        if (commandLine is not null)
+        {
+            pass.Preset(commandLine);
+        }
+
         pass.Run(_files, alias, finalPass: false);
 
         // ssh.c: once the first pass is done the host becomes HostName with %h expanded, lowered.
@@ -171,3 +177,9 @@ public sealed class SshConfig
 
     private static IEnumerable<SshConfigEntry> AllEntries(IEnumerable<SshConfigFile> files) => Files(files).SelectMany(f => f.Entries);
 }
+
+/// <summary>
+/// ssh's -l, -p and -J options: ssh passes them to the ssh it starts for each ProxyJump hop, and
+/// they win over the files (ssh reads the command line first).
+/// </summary>
+public sealed record SshConfigCommandLine(string? User = null, int? Port = null, string? ProxyJump = null);

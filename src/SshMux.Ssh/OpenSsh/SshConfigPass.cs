@@ -28,6 +28,27 @@ internal sealed class SshConfigPass(string alias, string localUser, HashSet<SshC
         }
     }
 
+    /// <summary>Takes the command-line options as the first values obtained.</summary>
+    public void Preset(SshConfigCommandLine commandLine)
+    {
+        const string source = "(command line)";
+        if (commandLine.User is { } user)
+        {
+            Add(SshConfigKeywords.User, new SshConfigLine(source, 0, SshConfigKeywords.User, [user], user));
+        }
+
+        if (commandLine.Port is { } port)
+        {
+            var text = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Add(SshConfigKeywords.Port, new SshConfigLine(source, 0, SshConfigKeywords.Port, [text], text));
+        }
+
+        if (commandLine.ProxyJump is { } jump)
+        {
+            Add(SshConfigKeywords.ProxyJump, new SshConfigLine(source, 0, SshConfigKeywords.ProxyJump, [jump], jump));
+        }
+    }
+
     /// <summary>HostName with %h (and %%) expanded, or null when none was obtained.</summary>
     public string? ExpandedHostName(string host)
     {
