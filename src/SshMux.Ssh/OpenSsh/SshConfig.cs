@@ -14,12 +14,22 @@ public sealed class SshConfig
 {
     private readonly IReadOnlyList<SshConfigFile> _files;
     private readonly bool _wantsFinalPass;
+    private readonly List<SshConfigHostEntry> _hosts;
+    private readonly Dictionary<string, string> _definitions = new(StringComparer.Ordinal);
 
     private SshConfig(IReadOnlyList<SshConfigFile> files, IReadOnlyList<string> skippedFiles)
     {
         _files = files;
         SkippedFiles = skippedFiles;
+        _hosts = AllEntries(files).OfType<SshConfigHostEntry>().ToList();
         _wantsFinalPass = AllEntries(files).OfType<SshConfigMatchEntry>().Any(m => m.Match.WantsFinalPass);
+        foreach (var host in _hosts)
+        {
+            foreach (var pattern in host.Patterns)
+            {
+                _definitions.TryAdd(pattern, host.Line.Location);
+            }
+        }
     }
 
     /// <summary>Files (full paths) that were not read because the read options said to skip them.</summary>
@@ -78,7 +88,7 @@ public sealed class SshConfig
     {
         var result = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var host in AllEntries(_files).OfType<SshConfigHostEntry>())
+        foreach (var host in _hosts)
         {
             foreach (var pattern in host.Patterns)
             {
@@ -110,8 +120,7 @@ public sealed class SshConfig
     }
 
     /// <summary>The Host line that names <paramref name="alias"/> literally, as "FILE:LINE", or null.</summary>
-    public string? DefinitionOf(string alias) =>
-        AllEntries(_files).OfType<SshConfigHostEntry>().FirstOrDefault(h => h.Patterns.Contains(alias, StringComparer.Ordinal))?.Line.Location;
+    public string? DefinitionOf(string alias) => _definitions.GetValueOrDefault(alias);
 
     /// <summary>
     /// ssh.c valid_hostname(): no shell metacharacters, whitespace, control characters or commas,
@@ -157,6 +166,8 @@ public sealed class SshConfig
         var host = OpenSshPattern.ToLowerAscii(pass.ExpandedHostName(alias) ?? alias);
         if (_wantsFinalPass)
         {
+            // ssh.c sets HostName to the host before re-reading, so no HostName line applies again.
+            pass.SetHostName(host);
             pass.Run(_files, host, finalPass: true);
         }
 

@@ -49,6 +49,15 @@ internal sealed class SshConfigPass(string alias, string localUser, HashSet<SshC
         }
     }
 
+    /// <summary>Records the final host name as the HostName obtained (before ssh's second pass).</summary>
+    public void SetHostName(string host)
+    {
+        if (!Values.ContainsKey(SshConfigKeywords.HostName))
+        {
+            Add(SshConfigKeywords.HostName, new SshConfigLine("(first pass)", 0, SshConfigKeywords.HostName, [host.Replace("%", "%%", StringComparison.Ordinal)], host));
+        }
+    }
+
     /// <summary>HostName with %h (and %%) expanded, or null when none was obtained.</summary>
     public string? ExpandedHostName(string host)
     {

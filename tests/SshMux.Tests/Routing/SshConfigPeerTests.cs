@@ -52,7 +52,7 @@ public sealed class SshConfigPeerTests : IDisposable
           ProxyJump should-be-ignored-when-passed-J
         Host secret.corp
           StrictHostKeyChecking yes
-        Match host *.internal.example user deploy
+        Match host nothing.example,*.internal.example user deploy
           StrictHostKeyChecking accept-new
         Match originalhost web2
           User web2user
@@ -81,6 +81,8 @@ public sealed class SshConfigPeerTests : IDisposable
           ProxyCommand nc %h %p
         Host uri-jump
           ProxyJump ssh://u@uri-hop:2200,plain,[2001:db8::1]:2022
+        Host comma1,comma2
+          Port 3333
         Host "quoted alias" quoted
           User "with space"
         Host *
@@ -111,12 +113,14 @@ public sealed class SshConfigPeerTests : IDisposable
           IdentityFile ~/.ssh/first_pass_only
         Host y
           HostName %h.%%h
+        Match final
+          HostName never-applies.example
         """;
 
     private static readonly string[] MainAliases =
     [
         "web", "web2", "app.corp", "secret.corp", "bastion.corp", "jump2", "coder.my-workspace", "ws.mux--coder",
-        "firstwins", "a-jump", "uri-jump", "quoted", "included", "unknown.example", "Upper.Example", "WEB",
+        "firstwins", "a-jump", "comma1", "uri-jump", "quoted", "included", "unknown.example", "Upper.Example", "WEB",
     ];
 
     private string WriteConfig(string text, params (string Name, string Text)[] includes)
