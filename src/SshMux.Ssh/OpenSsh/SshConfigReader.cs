@@ -150,17 +150,7 @@ internal sealed class SshConfigReader
         }
 
         var full = Path.GetFullPath(path);
-        string? target = null;
-        try
-        {
-            target = File.ResolveLinkTarget(full, returnFinalTarget: true)?.FullName;
-        }
-        catch (IOException)
-        {
-            // Not a link we can follow: judge the path itself.
-        }
-
-        if (_options.SkipFile(full) || (target is not null && _options.SkipFile(target)))
+        if (_options.SkipFile(full) || _options.SkipFile(SshConfigReadOptions.ResolvePath(full)))
         {
             _skipped.Add(full);
             return true;
@@ -201,7 +191,53 @@ internal sealed class SshConfigReader
 }
 
 /// <summary>
-/// Where ssh_config files are looked for. <paramref name="SkipFile"/> gets full paths (and the
-/// final target of symbolic links) and returns true for files that must not be read.
+/// Where ssh_config files are looked for. <paramref name="SkipFile"/> gets each file's full path
+/// and then its <see cref="ResolvePath">resolved</see> path, and returns true for files that
+/// must not be read.
 /// </summary>
-public sealed record SshConfigReadOptions(string HomeDirectory, string SystemDirectory = "/etc/ssh", Func<string, bool>? SkipFile = null);
+public sealed record SshConfigReadOptions(string HomeDirectory, string SystemDirectory = "/etc/ssh", Func<string, bool>? SkipFile = null)
+{
+    private const int MaxLinks = 40;
+
+    /// <summary>
+    /// realpath(3): the absolute path with every symbolic link (in the directories too) followed,
+    /// so one file reached by two names is recognised. Parts that do not exist are kept as they are.
+    /// </summary>
+    public static string ResolvePath(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var remaining = new Stack<string>(Path.GetFullPath(path).Split('/', StringSplitOptions.RemoveEmptyEntries).Reverse());
+        var current = "/";
+        var links = 0;
+        while (remaining.Count > 0)
+        {
+            var next = Path.Combine(current, remaining.Pop());
+            string? target = null;
+            try
+            {
+                target = new FileInfo(next).LinkTarget;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Unreadable: keep the name.
+            }
+
+            if (target is null || ++links > MaxLinks)
+            {
+                current = next;
+                continue;
+            }
+
+            // A link's target is read relative to the directory holding the link, and may itself hold links.
+            var resolved = Path.GetFullPath(target, current);
+            foreach (var part in resolved.Split('/', StringSplitOptions.RemoveEmptyEntries).Reverse())
+            {
+                remaining.Push(part);
+            }
+
+            current = "/";
+        }
+
+        return current;
+    }
+}

@@ -67,24 +67,14 @@ internal sealed class SshConfigRoutes
         return new SshConfigRoutes(config, tokens, userConfig, log);
     }
 
-    /// <summary>Read options that skip ssh-mux's own generated hosts file (by path and by link target).</summary>
+    /// <summary>Read options that skip ssh-mux's own generated hosts file, under any name that leads to it.</summary>
     public static SshConfigReadOptions ReadOptions(SshDirectory directory, string homeDirectory)
     {
         ArgumentNullException.ThrowIfNull(directory);
         var generated = Path.GetFullPath(directory.File(GeneratedHostsFileName));
-        string? generatedTarget = null;
-        try
-        {
-            generatedTarget = File.ResolveLinkTarget(generated, returnFinalTarget: true)?.FullName;
-        }
-        catch (IOException)
-        {
-            // Not a link we can follow.
-        }
-
+        var generatedResolved = SshConfigReadOptions.ResolvePath(generated);
         return new SshConfigReadOptions(homeDirectory, SkipFile: path =>
-            string.Equals(path, generated, StringComparison.Ordinal)
-            || (generatedTarget is not null && string.Equals(path, generatedTarget, StringComparison.Ordinal)));
+            string.Equals(path, generated, StringComparison.Ordinal) || string.Equals(path, generatedResolved, StringComparison.Ordinal));
     }
 
     /// <summary>The aliases the configuration defines by name (Host lines without wildcards or negation).</summary>

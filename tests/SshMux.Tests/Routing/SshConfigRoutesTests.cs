@@ -193,6 +193,19 @@ public sealed class SshConfigRoutesTests : IDisposable
     }
 
     [Fact]
+    public void TheGeneratedHostsFileIsSkippedWhenDotSshIsALink()
+    {
+        // ~/.ssh is a link to a directory elsewhere; the config includes the generated file by that real path.
+        var real = _home.File("dotfiles/ssh");
+        System.IO.Directory.CreateDirectory(real);
+        System.IO.Directory.CreateSymbolicLink(Directory.Path, real);
+        Write(SshConfigRoutes.GeneratedHostsFileName, "Host *\n  ProxyCommand ssh-mux-loop %h\n");
+        var routes = Routes($"Include {Path.Combine(real, SshConfigRoutes.GeneratedHostsFileName)}\nHost real\n  Port 2\n");
+        Assert.Null(routes.Resolve("real").Target.ProxyCommand);
+        Assert.Single(routes.Config.SkippedFiles);
+    }
+
+    [Fact]
     public void ResolveAllReportsBrokenAliasesAndKeepsTheRest()
     {
         var routes = Routes("Host good\n  Port 1\nHost broken\n  HostName %x\n");
