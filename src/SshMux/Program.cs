@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SshMux.Cli;
+using SshMux.Routing;
 
 namespace SshMux;
 
@@ -11,6 +12,7 @@ internal static class Program
         root.Subcommands.Add(ScanCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        SetupConfigCommand.RouteLoader = RouteCatalog.LoadForSetup;
         root.Subcommands.Add(SetupConfigCommand.Create());
         root.Subcommands.Add(InstallCommand.CreateInstall());
         root.Subcommands.Add(InstallCommand.CreateUninstall());
