@@ -30,15 +30,9 @@ internal sealed class HostKeyTrust(HostKeyTrustOptions options, IPromptBroker? p
     public async ValueTask<bool> VerifyAsync(HostKeyCheck check, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(check);
-        if (!TryLoad(out var files))
+        if (Settle(check, out var files, out var verdict) is { } decided)
         {
-            return false;
-        }
-
-        var verdict = Lookup(files, check);
-        if (verdict.Status != KnownHostsStatus.Unknown)
-        {
-            return Decide(verdict, check);
+            return decided;
         }
 
         var key = check.Verification.HostKey;
@@ -59,6 +53,19 @@ internal sealed class HostKeyTrust(HostKeyTrustOptions options, IPromptBroker? p
                 var shared = _pending.GetOrAdd(id, _ => new Lazy<Task<bool>>(() => AskAndPinAsync(id, check)));
                 return await shared.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Reads known_hosts and decides whatever needs no question; null when the key is unknown (then the files and verdict are set).</summary>
+    private bool? Settle(HostKeyCheck check, out List<KnownHostsFile> files, out KnownHostsLookupResult verdict)
+    {
+        verdict = null!;
+        if (!TryLoad(out files))
+        {
+            return false;
+        }
+
+        verdict = Lookup(files, check);
+        return verdict.Status == KnownHostsStatus.Unknown ? null : Decide(verdict, check);
     }
 
     /// <summary>Trusted, Changed or Revoked: nothing to ask.</summary>
@@ -92,15 +99,9 @@ internal sealed class HostKeyTrust(HostKeyTrustOptions options, IPromptBroker? p
     {
         try
         {
-            if (!TryLoad(out var files))
+            if (Settle(check, out var files, out var verdict) is { } decided)
             {
-                return false;
-            }
-
-            var verdict = Lookup(files, check);
-            if (verdict.Status != KnownHostsStatus.Unknown)
-            {
-                return Decide(verdict, check);
+                return decided;
             }
 
             var key = check.Verification.HostKey;
