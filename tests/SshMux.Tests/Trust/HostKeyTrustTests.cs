@@ -316,4 +316,18 @@ public class HostKeyTrustTests
         Assert.Equal(AlgorithmRegistry.CertificateHostKeyAlgorithms, withCa.Take(AlgorithmRegistry.CertificateHostKeyAlgorithms.Count));
         Assert.Equal(AlgorithmRegistry.DefaultHostKeyAlgorithms, withCa.Skip(AlgorithmRegistry.CertificateHostKeyAlgorithms.Count));
     }
+
+    [Fact]
+    public async Task KnownHostsTrustRefusesUnknownKeysWhateverThePolicy()
+    {
+        using var rig = new TrustRig(Line("[10.0.0.5]:2222", OtherKey));
+        var log = new List<string>();
+        var strict = new SshMux.Trust.KnownHostsTrust([rig.KnownHosts], (_, message) => log.Add(message));
+        var unknown = Hop(HostKeyPolicy.AcceptNew, "new.example", 22);
+
+        Assert.False(await strict.VerifyAsync(new SshMux.Trust.HostKeyCheck("web", unknown, new(Key, "ssh-ed25519", "SSH-2.0-x")), CancellationToken.None));
+        Assert.True(await strict.VerifyAsync(new SshMux.Trust.HostKeyCheck("web", Hop(HostKeyPolicy.Ask), new(OtherKey, "ssh-ed25519", "SSH-2.0-x")), CancellationToken.None));
+        Assert.Single(File.ReadAllLines(rig.KnownHosts));
+        Assert.Contains(log, l => l.Contains("is not known", StringComparison.Ordinal));
+    }
 }
