@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using SshMux.Ssh.Keys;
 using SshMux.Ssh.Transport;
 using SshMux.Ssh.Transport.Ciphers;
 using SshMux.Ssh.Transport.Kex;
@@ -11,8 +12,20 @@ public sealed record CipherAlgorithm(string Name, int KeySize, int IvSize, int B
 /// <summary>A MAC; <see cref="EncryptThenMac"/> for the -etm@openssh.com forms.</summary>
 public sealed record MacAlgorithm(string Name, int KeySize, int TagSize, bool EncryptThenMac, HashAlgorithmName Hash);
 
-/// <summary>A host key (signature) algorithm and the key type that carries it.</summary>
-public sealed record HostKeyAlgorithm(string Name, string KeyType);
+/// <summary>
+/// A host key (signature) algorithm and the key type that carries it. For the
+/// *-cert-v01@openssh.com algorithms (PROTOCOL.certkeys) the key type is the certificate type
+/// and the exchange hash is signed with the certified key's <see cref="SignatureAlgorithm"/>.
+/// </summary>
+public sealed record HostKeyAlgorithm(string Name, string KeyType)
+{
+    /// <summary>True for the certificate algorithms: K_S is an OpenSSH certificate.</summary>
+    public bool IsCertificate => SshCertificateAlgorithms.IsCertificateType(KeyType);
+
+    /// <summary>The algorithm of the signature over H: the name itself, or rsa-sha2-512 for rsa-sha2-512-cert-v01@openssh.com.</summary>
+    public string SignatureAlgorithm =>
+        SshCertificateAlgorithms.TryParseAlgorithmName(Name, out _, out var signature) ? signature : Name;
+}
 
 /// <summary>
 /// Every algorithm ssh-mux implements, by wire name. Algorithms are data: adding one is a
@@ -49,6 +62,21 @@ public static class AlgorithmRegistry
         new("ssh-rsa", "ssh-rsa"),
     ];
 
+    /// <summary>
+    /// Host certificate algorithms (PROTOCOL.certkeys), in OpenSSH's preference order. Not in the
+    /// defaults: a client asks for them (first) only when it trusts a CA for the host, as ssh's
+    /// order_hostkeyalgs puts them first only then; ssh-rsa-cert-v01 (SHA-1) is not implemented.
+    /// </summary>
+    public static readonly IReadOnlyList<HostKeyAlgorithm> CertificateHostKeys =
+    [
+        new(SshCertificateAlgorithms.Ed25519, SshCertificateAlgorithms.Ed25519),
+        new(SshCertificateAlgorithms.EcdsaNistP256, SshCertificateAlgorithms.EcdsaNistP256),
+        new(SshCertificateAlgorithms.EcdsaNistP384, SshCertificateAlgorithms.EcdsaNistP384),
+        new(SshCertificateAlgorithms.EcdsaNistP521, SshCertificateAlgorithms.EcdsaNistP521),
+        new(SshCertificateAlgorithms.RsaSha2_512, SshCertificateAlgorithms.Rsa),
+        new(SshCertificateAlgorithms.RsaSha2_256, SshCertificateAlgorithms.Rsa),
+    ];
+
     public static readonly IReadOnlyList<CipherAlgorithm> Ciphers =
     [
         new("chacha20-poly1305@openssh.com", 64, 0, 8, true),
@@ -71,6 +99,9 @@ public static class AlgorithmRegistry
     public static IReadOnlyList<string> DefaultHostKeyAlgorithms { get; } =
         [.. HostKeys.Where(h => h.Name != "ssh-rsa").Select(h => h.Name)];
 
+    /// <summary>The names of <see cref="CertificateHostKeys"/>.</summary>
+    public static IReadOnlyList<string> CertificateHostKeyAlgorithms { get; } = [.. CertificateHostKeys.Select(h => h.Name)];
+
     public static IReadOnlyList<string> DefaultCiphers { get; } = [.. Ciphers.Select(c => c.Name)];
 
     public static IReadOnlyList<string> DefaultMacs { get; } = [.. Macs.Select(m => m.Name)];
@@ -79,7 +110,8 @@ public static class AlgorithmRegistry
 
     public static MacAlgorithm? FindMac(string name) => Macs.FirstOrDefault(m => m.Name == name);
 
-    public static HostKeyAlgorithm? FindHostKey(string name) => HostKeys.FirstOrDefault(h => h.Name == name);
+    public static HostKeyAlgorithm? FindHostKey(string name) =>
+        HostKeys.FirstOrDefault(h => h.Name == name) ?? CertificateHostKeys.FirstOrDefault(h => h.Name == name);
 
     public static bool IsKeyExchange(string name) => KeyExchanges.Contains(name);
 

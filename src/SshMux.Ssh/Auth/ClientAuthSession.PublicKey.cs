@@ -78,7 +78,7 @@ internal sealed partial class ClientAuthSession
 
         var hostBound = UseHostBound();
         var method = hostBound ? SshAuthMethods.PublicKeyHostBound : SshAuthMethods.PublicKey;
-        var hostKey = hostBound ? _transport.HostKey!.Blob : default;
+        var hostKey = hostBound ? _transport.HostKeyBlob : default;
         var data = PublicKeyAuthData.BuildSignedData(_transport.SessionId.Span, _user, SshAuthMethods.ConnectionService, method, algorithm, blob.Span, hostKey.Span);
         byte[] signature;
         try

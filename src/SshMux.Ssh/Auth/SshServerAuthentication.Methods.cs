@@ -88,7 +88,7 @@ public sealed partial class SshServerAuthentication
     {
         plainKey = null;
         if (request.Method == SshAuthMethods.PublicKeyHostBound
-            && (_transport.HostKey is null || !request.HostKey.Span.SequenceEqual(_transport.HostKey.Blob.Span)))
+            && (_transport.HostKey is null || !request.HostKey.Span.SequenceEqual(_transport.HostKeyBlob.Span)))
         {
             // PROTOCOL 3.1: the binding is to this server's host key, the one of the key exchange.
             return "the host key it is bound to is not this server's";

@@ -1,3 +1,4 @@
+using SshMux.Ssh.Algorithms;
 using SshMux.Ssh.Keys;
 
 namespace SshMux.Ssh.OpenSsh;
@@ -162,6 +163,37 @@ public static class KnownHostsLookup
         return listed.Count == 0
             ? new KnownHostsLookupResult(KnownHostsStatus.Unknown, name, null, [], certificateFailure)
             : new KnownHostsLookupResult(KnownHostsStatus.Changed, name, null, listed.AsReadOnly(), certificateFailure);
+    }
+
+    /// <summary>
+    /// The host key algorithms to offer for a host, ordered as ssh's order_hostkeyalgs orders
+    /// them: the certificate algorithms first when a @cert-authority line applies to the host,
+    /// then the algorithms of key types known_hosts lists for it, then the rest of
+    /// <paramref name="defaults"/>. Null when known_hosts says nothing about the host, so the
+    /// caller keeps its defaults. Without this a host known by its RSA key that also has an
+    /// Ed25519 key would be negotiated to Ed25519 and look changed.
+    /// </summary>
+    public static IReadOnlyList<string>? PreferredHostKeyAlgorithms(IEnumerable<KnownHostsFile> files, string host, int port,
+        IReadOnlyList<string>? defaults = null)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        defaults ??= AlgorithmRegistry.DefaultHostKeyAlgorithms;
+        var entries = Applicable(files, KnownHostsEntry.HostName(host, port));
+        var preferred = new List<string>();
+        if (entries.Exists(e => e.Marker == KnownHostsMarker.CertAuthority))
+        {
+            preferred.AddRange(AlgorithmRegistry.CertificateHostKeyAlgorithms);
+        }
+
+        var knownTypes = entries.Where(e => e.Marker == KnownHostsMarker.None).Select(e => e.Key.KeyType).ToHashSet(StringComparer.Ordinal);
+        preferred.AddRange(defaults.Where(a => AlgorithmRegistry.FindHostKey(a) is { } found && knownTypes.Contains(found.KeyType)));
+        if (preferred.Count == 0)
+        {
+            return null;
+        }
+
+        preferred.AddRange(defaults.Where(a => !preferred.Contains(a)));
+        return preferred.AsReadOnly();
     }
 
     private static List<KnownHostsEntry> Applicable(IEnumerable<KnownHostsFile> files, string name) =>

@@ -100,7 +100,7 @@ public sealed partial class SshTransport
         else
         {
             var server = (SshServerOptions)_options;
-            hostKeys = [.. _options.HostKeyAlgorithms.Where(a => server.HostKeys.Any(k => k.PublicKey.KeyType == AlgorithmRegistry.FindHostKey(a)?.KeyType))];
+            hostKeys = [.. _options.HostKeyAlgorithms.Where(a => FindServerHostKey(server, a).Key is not null)];
             if (hostKeys.Count == 0)
             {
                 throw new SshException(DisconnectReason.KeyExchangeFailed, "None of the server's host keys can be used with the configured host key algorithms");
@@ -237,10 +237,10 @@ public sealed partial class SshTransport
 
         var method = AlgorithmRegistry.CreateKeyExchange(negotiated.KeyExchange);
         SshPrivateKey? hostKey = null;
+        SshCertificate? hostCertificate = null;
         if (!IsClient)
         {
-            var keyType = AlgorithmRegistry.FindHostKey(negotiated.HostKey)!.KeyType;
-            hostKey = ((SshServerOptions)_options).HostKeys.First(k => k.PublicKey.KeyType == keyType);
+            (hostKey, hostCertificate) = FindServerHostKey((SshServerOptions)_options, negotiated.HostKey);
         }
 
         var local = Encoding.ASCII.GetBytes(LocalVersion);
@@ -253,6 +253,7 @@ public sealed partial class SshTransport
             ServerKexInit = IsClient ? peerPayload : oursPayload,
             HostKeyAlgorithm = negotiated.HostKey,
             HostKey = hostKey,
+            HostCertificate = hostCertificate,
             SendAsync = (payload, ct) => SendMessageAsync(payload, ct),
             ReceiveAsync = ct => ReceiveKexMessageAsync(expectNewKeys: false),
             GexMin = _options.GexMin,
@@ -264,11 +265,12 @@ public sealed partial class SshTransport
             ? await method.RunClientAsync(context, _lifetime.Token).ConfigureAwait(false)
             : await method.RunServerAsync(context, _lifetime.Token).ConfigureAwait(false);
 
-        await CheckHostKeyAsync(result.HostKey, negotiated.HostKey, first).ConfigureAwait(false);
+        await CheckHostKeyAsync(result, negotiated.HostKey, first).ConfigureAwait(false);
         if (first)
         {
             _sessionId = result.ExchangeHash;
             HostKey = result.HostKey;
+            HostCertificate = result.HostCertificate ?? hostCertificate;
         }
 
         var (outgoing, incoming) = CreateCiphers(negotiated, result);
@@ -297,8 +299,9 @@ public sealed partial class SshTransport
         }
     }
 
-    private async Task CheckHostKeyAsync(SshPublicKey key, string algorithm, bool first)
+    private async Task CheckHostKeyAsync(KexResult result, string algorithm, bool first)
     {
+        var key = result.HostKey;
         if (!IsClient)
         {
             return;
@@ -316,11 +319,38 @@ public sealed partial class SshTransport
         }
 
         var verifier = ((SshClientOptions)_options).HostKeyVerifier;
-        var accepted = verifier is not null && await verifier(new HostKeyVerification(key, algorithm, RemoteVersion), _lifetime.Token).ConfigureAwait(false);
+        var accepted = verifier is not null && await verifier(new HostKeyVerification(key, algorithm, RemoteVersion, result.HostCertificate), _lifetime.Token).ConfigureAwait(false);
         if (!accepted)
         {
             throw new SshException(DisconnectReason.HostKeyNotVerifiable, $"Host key verification failed for the server's {key.KeyType} key");
         }
+    }
+
+    /// <summary>
+    /// Server role: the private key (and, for a certificate algorithm, the certificate that
+    /// certifies it) that can sign with a host key algorithm; (null, null) when none can.
+    /// </summary>
+    private static (SshPrivateKey? Key, SshCertificate? Certificate) FindServerHostKey(SshServerOptions server, string algorithm)
+    {
+        if (AlgorithmRegistry.FindHostKey(algorithm) is not { } found)
+        {
+            return (null, null);
+        }
+
+        if (!found.IsCertificate)
+        {
+            return (server.HostKeys.FirstOrDefault(k => k.PublicKey.KeyType == found.KeyType), null);
+        }
+
+        foreach (var certificate in server.HostCertificates.Where(c => c.KeyType == found.KeyType))
+        {
+            if (server.HostKeys.FirstOrDefault(k => k.PublicKey == certificate.PublicKey) is { } key)
+            {
+                return (key, certificate);
+            }
+        }
+
+        return (null, null);
     }
 
     private (PacketCipher Outgoing, PacketCipher Incoming) CreateCiphers(NegotiatedAlgorithms negotiated, KexResult result)

@@ -66,6 +66,12 @@ public sealed partial class SshTransport : IAsyncDisposable
     /// <summary>The server's host key (client role), or the one we proved (server role).</summary>
     public SshPublicKey? HostKey { get; private set; }
 
+    /// <summary>When the first key exchange used a host certificate: that certificate (<see cref="HostKey"/> is its certified key).</summary>
+    public SshCertificate? HostCertificate { get; private set; }
+
+    /// <summary>K_S of the first key exchange: the certificate blob when there was one, else the host key blob (what publickey-hostbound binds to).</summary>
+    public ReadOnlyMemory<byte> HostKeyBlob => HostCertificate?.Blob ?? HostKey?.Blob ?? ReadOnlyMemory<byte>.Empty;
+
     /// <summary>server-sig-algs from the server's SSH_MSG_EXT_INFO (RFC 8308), when it sent one.</summary>
     public IReadOnlyList<string>? ServerSignatureAlgorithms { get; private set; }
 

@@ -74,7 +74,13 @@ public abstract class SshTransportOptions
 }
 
 /// <summary>What a client is told about the server's host key on the first key exchange.</summary>
-public sealed record HostKeyVerification(SshPublicKey HostKey, string Algorithm, string ServerVersion);
+/// <param name="HostKey">The key that signed the exchange hash (for a certificate, its certified key).</param>
+/// <param name="Algorithm">The negotiated host key algorithm, e.g. ssh-ed25519-cert-v01@openssh.com.</param>
+/// <param name="Certificate">
+/// The server's host certificate when a *-cert-v01@openssh.com algorithm was negotiated: decoded
+/// and its CA signature checked, but its CA, type, principals and validity are for the verifier to judge.
+/// </param>
+public sealed record HostKeyVerification(SshPublicKey HostKey, string Algorithm, string ServerVersion, SshCertificate? Certificate = null);
 
 public sealed class SshClientOptions : SshTransportOptions
 {
@@ -91,6 +97,13 @@ public sealed class SshClientOptions : SshTransportOptions
 public sealed class SshServerOptions : SshTransportOptions
 {
     public IReadOnlyList<SshPrivateKey> HostKeys { get; set; } = [];
+
+    /// <summary>
+    /// Host certificates for keys in <see cref="HostKeys"/> (sshd's HostCertificate). A
+    /// certificate algorithm in <see cref="SshTransportOptions.HostKeyAlgorithms"/> is offered
+    /// only when a certificate of its type certifies one of the host keys.
+    /// </summary>
+    public IReadOnlyList<SshCertificate> HostCertificates { get; set; } = [];
 
     /// <summary>Services a client may request; ssh-userauth by default (RFC 4253 section 10).</summary>
     public IReadOnlyList<string> Services { get; set; } = ["ssh-userauth"];

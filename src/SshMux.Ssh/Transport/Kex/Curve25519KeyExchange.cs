@@ -33,12 +33,12 @@ internal sealed class Curve25519KeyExchange(string name) : KexMethod
 
             var payload = await KexWire.ReceiveAsync(context, KexEcdhReply.Number, "SSH_MSG_KEX_ECDH_REPLY", cancellationToken).ConfigureAwait(false);
             var reply = KexEcdhReply.Read(payload);
-            var hostKey = DecodeServerKey(context, reply.HostKey);
+            var (hostKey, certificate) = DecodeServerKey(context, reply.HostKey);
 
             k = Agree(privateKey, reply.ServerPublic, sharedSecret, "server");
             var h = ComputeHash(context, reply.HostKey, clientPublic, reply.ServerPublic, k);
             KexHostKey.VerifySignature(context, hostKey, h, reply.Signature, Name);
-            return Result(k, h, hostKey);
+            return Result(k, h, hostKey, certificate);
         }
         catch
         {
@@ -142,8 +142,8 @@ internal sealed class Curve25519KeyExchange(string name) : KexMethod
         return ExchangeHash.Finish(w, k, Hash);
     }
 
-    private KexResult Result(byte[] k, byte[] h, SshPublicKey hostKey) =>
-        new() { SharedSecret = k, ExchangeHash = h, Hash = Hash, HostKey = hostKey };
+    private KexResult Result(byte[] k, byte[] h, SshPublicKey hostKey, SshCertificate? certificate = null) =>
+        new() { SharedSecret = k, ExchangeHash = h, Hash = Hash, HostKey = hostKey, HostCertificate = certificate };
 
     private static void Zero(byte[]? secret)
     {

@@ -45,14 +45,14 @@ internal sealed class DhGroupExchangeKeyExchange(string? moduliPath) : KexMethod
 
         var payload = await KexWire.ReceiveAsync(context, KexDhGexReply.Number, "SSH_MSG_KEX_DH_GEX_REPLY", cancellationToken).ConfigureAwait(false);
         var reply = KexDhGexReply.Read(payload);
-        var hostKey = DecodeServerKey(context, reply.HostKey);
+        var (hostKey, certificate) = DecodeServerKey(context, reply.HostKey);
 
         var k = keyPair.Agree(reply.F, Name, "server");
         try
         {
             var h = ComputeHash(context, reply.HostKey, request, group, keyPair.PublicValue, reply.F, k);
             KexHostKey.VerifySignature(context, hostKey, h, reply.Signature, Name);
-            return new KexResult { SharedSecret = k, ExchangeHash = h, Hash = Hash, HostKey = hostKey };
+            return new KexResult { SharedSecret = k, ExchangeHash = h, Hash = Hash, HostKey = hostKey, HostCertificate = certificate };
         }
         catch
         {

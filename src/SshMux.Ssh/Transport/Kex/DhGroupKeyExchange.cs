@@ -39,14 +39,14 @@ internal sealed class DhGroupKeyExchange : KexMethod
 
         var payload = await KexWire.ReceiveAsync(context, KexDhReply.Number, "SSH_MSG_KEXDH_REPLY", cancellationToken).ConfigureAwait(false);
         var reply = KexDhReply.Read(payload);
-        var hostKey = DecodeServerKey(context, reply.HostKey);
+        var (hostKey, certificate) = DecodeServerKey(context, reply.HostKey);
 
         var k = keyPair.Agree(reply.F, Name, "server");
         try
         {
             var h = ComputeHash(context, reply.HostKey, keyPair.PublicValue, reply.F, k);
             KexHostKey.VerifySignature(context, hostKey, h, reply.Signature, Name);
-            return new KexResult { SharedSecret = k, ExchangeHash = h, Hash = Hash, HostKey = hostKey };
+            return new KexResult { SharedSecret = k, ExchangeHash = h, Hash = Hash, HostKey = hostKey, HostCertificate = certificate };
         }
         catch
         {

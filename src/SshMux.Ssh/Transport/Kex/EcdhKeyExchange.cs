@@ -41,14 +41,14 @@ internal sealed class EcdhKeyExchange : KexMethod
 
         var payload = await KexWire.ReceiveAsync(context, KexEcdhReply.Number, "SSH_MSG_KEX_ECDH_REPLY", cancellationToken).ConfigureAwait(false);
         var reply = KexEcdhReply.Read(payload);
-        var hostKey = DecodeServerKey(context, reply.HostKey);
+        var (hostKey, certificate) = DecodeServerKey(context, reply.HostKey);
 
         var k = Agree(ephemeral, reply.ServerPublic, "server");
         try
         {
             var h = ComputeHash(context, reply.HostKey, clientPublic, reply.ServerPublic, k);
             KexHostKey.VerifySignature(context, hostKey, h, reply.Signature, Name);
-            return new KexResult { SharedSecret = k, ExchangeHash = h, Hash = Hash, HostKey = hostKey };
+            return new KexResult { SharedSecret = k, ExchangeHash = h, Hash = Hash, HostKey = hostKey, HostCertificate = certificate };
         }
         catch
         {

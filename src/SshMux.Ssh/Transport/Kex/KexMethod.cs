@@ -14,7 +14,17 @@ internal abstract class KexMethod : KeyExchange
     /// <summary>Tests only: decodes K_S instead of <see cref="SshPublicKey.FromBlob"/>.</summary>
     internal Func<byte[], SshPublicKey>? HostKeyDecoder { get; init; }
 
-    /// <summary>Client side: decodes K_S and checks its type against the negotiated algorithm.</summary>
-    private protected SshPublicKey DecodeServerKey(KexContext context, byte[] hostKeyBlob) =>
-        KexHostKey.CheckServerKey(context, HostKeyDecoder is null ? SshPublicKey.FromBlob(hostKeyBlob) : HostKeyDecoder(hostKeyBlob));
+    /// <summary>
+    /// Client side: decodes K_S and checks its type against the negotiated algorithm. For a
+    /// certificate algorithm K_S is a certificate; the key that signs H is its certified key.
+    /// </summary>
+    private protected (SshPublicKey Key, SshCertificate? Certificate) DecodeServerKey(KexContext context, byte[] hostKeyBlob)
+    {
+        if (KexHostKey.DecodeServerCertificate(context, hostKeyBlob) is { } certificate)
+        {
+            return (certificate.PublicKey, certificate);
+        }
+
+        return (KexHostKey.CheckServerKey(context, HostKeyDecoder is null ? SshPublicKey.FromBlob(hostKeyBlob) : HostKeyDecoder(hostKeyBlob)), null);
+    }
 }

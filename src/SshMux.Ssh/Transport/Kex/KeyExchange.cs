@@ -27,6 +27,12 @@ public sealed class KexContext
     /// <summary>Server role only: the host key matching <see cref="HostKeyAlgorithm"/>.</summary>
     public SshPrivateKey? HostKey { get; init; }
 
+    /// <summary>
+    /// Server role, certificate algorithms only: the certificate of <see cref="HostKey"/> sent as
+    /// K_S (PROTOCOL.certkeys); the exchange hash is still signed with <see cref="HostKey"/>.
+    /// </summary>
+    public SshCertificate? HostCertificate { get; init; }
+
     /// <summary>Sends one message payload (first byte is the message number).</summary>
     public required Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> SendAsync { get; init; }
 
@@ -54,6 +60,9 @@ public sealed class KexResult : IDisposable
 
     /// <summary>The server's host key; on the client side its signature over H has been verified.</summary>
     public required SshPublicKey HostKey { get; init; }
+
+    /// <summary>When K_S was a host certificate: the certificate (its CA signature checked, nothing else); <see cref="HostKey"/> is its certified key.</summary>
+    public SshCertificate? HostCertificate { get; init; }
 
     public void Dispose() => CryptographicOperations.ZeroMemory(SharedSecret);
 }
