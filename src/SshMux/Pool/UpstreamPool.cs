@@ -117,13 +117,17 @@ internal sealed class UpstreamPool : IPoolControl, IAsyncDisposable
     }
 
     /// <summary>
-    /// sshd refuses a session beyond MaxSessions from server_request_session with the generic
-    /// SSH2_OPEN_ADMINISTRATIVELY_PROHIBITED "open failed" (serverloop.c server_input_channel_open,
-    /// 9.2 included); other servers say resource shortage (RFC 4254 section 5.1).
+    /// A refusal that means "this connection is full". sshd refuses a session beyond
+    /// MaxSessions (session.c session_new: "no more sessions" in its log) with only the generic
+    /// "open failed" of serverloop.c server_input_channel_open, whose reason code is
+    /// SSH2_OPEN_CONNECT_FAILED (2) in OpenSSH 9.2 (seen from Debian 12's sshd) and was
+    /// ADMINISTRATIVELY_PROHIBITED (1) in older releases; other servers say resource shortage
+    /// (4, RFC 4254 section 5.1). Only a session refused while others are open on the same
+    /// connection is taken for the limit (see the caller).
     /// </summary>
     private static bool IsSessionLimit(ChannelOpenException e) =>
         e.FailureReason == ChannelOpenFailureReason.ResourceShortage
-        || (e.FailureReason == ChannelOpenFailureReason.AdministrativelyProhibited && e.Description == "open failed");
+        || (e.FailureReason is ChannelOpenFailureReason.ConnectFailed or ChannelOpenFailureReason.AdministrativelyProhibited && e.Description == "open failed");
 
     /// <summary>A usable connection for hop <paramref name="index"/> of the route (a session slot reserved when asked), connecting when there is none.</summary>
     private async Task<PooledConnection> AcquireAsync(Route route, int index, string localUser, bool session, CancellationToken cancellationToken)
@@ -289,8 +293,15 @@ internal sealed class UpstreamPool : IPoolControl, IAsyncDisposable
         }
     }
 
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _reaper.ConfigureAwait(false);
         List<PooledConnection> all;

@@ -9,7 +9,7 @@ namespace SshMux.Reach;
 /// hand out each data event's bytes in place and release the event (giving the jump host its
 /// window back) only once they are all taken, so nothing is copied twice or allocated per packet.
 /// </summary>
-internal sealed class ChannelStream(SshChannel channel) : Stream
+internal sealed class ChannelStream(SshChannel channel) : DuplexStream
 {
     private ChannelEvent? _current;
     private int _offset;
@@ -17,16 +17,6 @@ internal sealed class ChannelStream(SshChannel channel) : Stream
     private int _disposed;
 
     public SshChannel Channel => channel;
-
-    public override bool CanRead => true;
-
-    public override bool CanWrite => true;
-
-    public override bool CanSeek => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -93,27 +83,6 @@ internal sealed class ChannelStream(SshChannel channel) : Stream
             throw new IOException("Cannot write to the tunnel through the jump host: " + e.Message, e);
         }
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    // The transport only uses the asynchronous methods; these exist for Stream's contract.
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     public override async ValueTask DisposeAsync()
     {

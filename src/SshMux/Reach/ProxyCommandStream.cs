@@ -17,7 +17,7 @@ internal sealed class ProxyCommandException(string message) : IOException(messag
 /// stderr, and whether the server had sent anything yet. The process (and its children) is
 /// killed when the stream is disposed, which the transport does when the connection ends.
 /// </summary>
-internal sealed class ProxyCommandStream : Stream
+internal sealed class ProxyCommandStream : DuplexStream
 {
     /// <summary>How much of the command's stderr is kept for the error message.</summary>
     public const int StderrTailBytes = 2048;
@@ -74,16 +74,6 @@ internal sealed class ProxyCommandStream : Stream
     }
 
     public int ProcessId => _process.Id;
-
-    public override bool CanRead => true;
-
-    public override bool CanWrite => true;
-
-    public override bool CanSeek => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -229,27 +219,6 @@ internal sealed class ProxyCommandStream : Stream
             _stderrLength += data.Length;
         }
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    // The transport only uses the asynchronous methods; these exist for Stream's contract.
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
