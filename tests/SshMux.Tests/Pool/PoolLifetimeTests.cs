@@ -41,6 +41,27 @@ public sealed class PoolLifetimeTests(ITestOutputHelper output)
     });
 
     [PeerFact(Peers.Sshd, Peers.Ssh, Peers.SshKeygen)]
+    public Task JumpConnectionLivesWhileAConnectionThroughItIsActive() => _run.RunAsync(async ct =>
+    {
+        var options = new PoolRigOptions { Pool = new PoolOptions { IdleTimeout = TimeSpan.FromSeconds(1.5), ReapInterval = TimeSpan.FromMilliseconds(200) } };
+        await using var rig = await PoolRig.StartAsync(_run, options);
+        var jump = await rig.StartSshdAsync("AllowTcpForwarding yes");
+        var target = await rig.StartSshdAsync("LogLevel VERBOSE");
+        rig.AddRoute("behind", rig.Hop(target.Port), [rig.Hop(jump.Port)]);
+
+        // The jump connection carries no channel of its own for longer than the idle timeout,
+        // but the target connection through it is busy: neither is closed.
+        var result = await rig.SshAsync("behind", "sleep 3; echo done");
+        Assert.True(result.ExitCode == 0 && result.StdoutText == "done\n", result.ToString());
+        Assert.Equal(2, rig.Pool.ConnectCount);
+        Assert.Contains(rig.Pool.Snapshot(), s => s.Upstream.Contains(" -> ", StringComparison.Ordinal));
+
+        // Once idle, the target connection goes first, then the jump connection.
+        await PoolRig.WaitForAsync(() => rig.Pool.Snapshot().Count == 0, TimeSpan.FromSeconds(8), "both connections to be closed");
+        Assert.Equal(1, PoolRig.Accepted(jump));
+    });
+
+    [PeerFact(Peers.Sshd, Peers.Ssh, Peers.SshKeygen)]
     public Task ExpiredConnectionTakesNoNewChannelsAndClosesOnceDrained() => _run.RunAsync(async ct =>
     {
         var options = new PoolRigOptions { Pool = new PoolOptions { MaxLifetime = TimeSpan.FromSeconds(2), ReapInterval = TimeSpan.FromMilliseconds(200) } };
@@ -81,6 +102,11 @@ public sealed class PoolLifetimeTests(ITestOutputHelper output)
         rig.Own(proxy);
         await rig.TrustPortAsync(sshd, proxy.Port);
         rig.AddRoute("frozen", rig.Hop(proxy.Port));
+
+        // Quiet is not frozen: sshd answers the probes (with failure, which counts) through a session silent for 4 intervals.
+        var quiet = await rig.SshAsync("frozen", "sleep 2; echo answered");
+        Assert.True(quiet.ExitCode == 0 && quiet.StdoutText == "answered\n", quiet.ToString());
+        Assert.Equal(1, rig.Pool.ConnectCount);
 
         await using var session = rig.StartSsh("frozen", "echo started; sleep 60");
         await PoolRig.ReadUntilAsync(session, "started", ct);

@@ -32,7 +32,12 @@ public sealed class PoolSharingTests(ITestOutputHelper output)
         // The second run of key 0 reused its connection; key 1 got its own.
         Assert.Equal(2, rig.Pool.ConnectCount);
         Assert.Equal(2, PoolRig.Accepted(sshd));
-        Assert.Equal(2, rig.Pool.Snapshot().Count(s => s.Route == "web"));
+        var snapshot = rig.Pool.Snapshot();
+        Assert.Equal(2, snapshot.Count(s => s.Route == "web"));
+
+        // Status counts what went through each: key 0's connection carried two sessions, key 1's one.
+        Assert.All(snapshot, s => Assert.True(s.BytesIn >= 4 && s.State == "idle" && s.Channels == 0, s.ToString()));
+        Assert.Equal(["one\n".Length + "two\n".Length, "three\n".Length], snapshot.Select(s => (int)s.BytesIn).OrderDescending());
     });
 
     [PeerFact(Peers.Sshd, Peers.Ssh, Peers.SshKeygen)]
