@@ -32,6 +32,8 @@ public sealed class PoolSharingTests(ITestOutputHelper output)
         // The second run of key 0 reused its connection; key 1 got its own.
         Assert.Equal(2, rig.Pool.ConnectCount);
         Assert.Equal(2, PoolRig.Accepted(sshd));
+        // A client may exit before the relay has given its channel back: wait for that.
+        await PoolRig.WaitForAsync(() => rig.Pool.Snapshot().All(s => s.Channels == 0), TimeSpan.FromSeconds(5), "the channels to be given back");
         var snapshot = rig.Pool.Snapshot();
         Assert.Equal(2, snapshot.Count(s => s.Route == "web"));
 
