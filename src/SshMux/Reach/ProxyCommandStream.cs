@@ -22,10 +22,10 @@ internal sealed class ProxyCommandStream : DuplexStream
     /// <summary>How much of the command's stderr is kept for the error message.</summary>
     public const int StderrTailBytes = 2048;
 
-    /// <summary>How long a failure waits for the exit status and the rest of stderr.</summary>
+    /// <summary>How long a failure waits for the exit status (a command that closed its output may still be exiting).</summary>
     private static readonly TimeSpan ExitGrace = TimeSpan.FromSeconds(2);
 
-    /// <summary>Bytes still in the pipe when the command exits are read for this long before the exit is reported.</summary>
+    /// <summary>Bytes still in the pipes when the command exits are read for this long before the exit is reported.</summary>
     private static readonly TimeSpan DrainGrace = TimeSpan.FromMilliseconds(200);
 
     private readonly Process _process;
@@ -80,8 +80,11 @@ internal sealed class ProxyCommandStream : DuplexStream
         int n;
         try
         {
+            // Raced against the exit: a command that dies while a child of its own keeps stdout
+            // open would otherwise leave the read waiting forever. The race costs a task per
+            // read, small beside the pipe and process hop every byte of this path takes anyway.
             var read = _stdout.ReadAsync(buffer, cancellationToken).AsTask();
-            if (await Task.WhenAny(read, _exited.Task).ConfigureAwait(false) != read)
+            if (!read.IsCompleted && await Task.WhenAny(read, _exited.Task).ConfigureAwait(false) != read)
             {
                 // The command is gone; what it wrote before exiting may still be in the pipe.
                 await Task.WhenAny(read, Task.Delay(DrainGrace, cancellationToken)).ConfigureAwait(false);
@@ -124,7 +127,9 @@ internal sealed class ProxyCommandStream : DuplexStream
     /// <summary>What went wrong, once the command has exited (or has had time to) and its stderr is read.</summary>
     private async Task<ProxyCommandException> FailureAsync(string what)
     {
-        await Task.WhenAny(Task.WhenAll(_exited.Task, _stderrPump), Task.Delay(ExitGrace)).ConfigureAwait(false);
+        // Its stderr ends with it, unless a child of its own still holds it: then what was read so far must do.
+        await Task.WhenAny(_exited.Task, Task.Delay(ExitGrace)).ConfigureAwait(false);
+        await Task.WhenAny(_stderrPump, Task.Delay(DrainGrace)).ConfigureAwait(false);
         var message = new StringBuilder("ProxyCommand \"").Append(VersionExchangePrintable(_command)).Append('"');
         if (_exited.Task.IsCompleted && TryExitCode() is { } code)
         {

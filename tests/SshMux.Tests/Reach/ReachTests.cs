@@ -102,6 +102,22 @@ public sealed class ReachTests(ITestOutputHelper output)
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed.TotalSeconds:0.0} s");
     });
 
+    [PeerFact(Peers.Sshd, Peers.Ssh, Peers.SshKeygen)]
+    public Task ProxyCommandThatExitsWhileItsChildKeepsItsOutputOpenFailsAtOnce() => _run.RunAsync(async ct =>
+    {
+        await using var rig = await PoolRig.StartAsync(_run);
+
+        // The background sleep inherits stdout and stderr: neither pipe ends when the command exits.
+        rig.AddRoute("orphan", rig.Hop(9, "sh -c 'sleep 5 & echo \"proxy: tunnel refused\" >&2; exit 5'"));
+
+        var clock = Stopwatch.StartNew();
+        var result = await rig.SshAsync("orphan", "echo should-not-run");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("exited with status 5 before the server's identification string: proxy: tunnel refused", result.StderrText, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(4), $"took {clock.Elapsed.TotalSeconds:0.0} s: it waited for the child");
+    });
+
     /// <summary>socat processes started for the target port (from /proc, so the test does not trust ssh-mux's own bookkeeping).</summary>
     private static List<int> SocatProcesses(int port)
     {
