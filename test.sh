@@ -12,10 +12,11 @@ as_root() {
 }
 
 # --- Peers: install only when something is missing (one apt-get update) ---------------
-# (systemd only for systemd-analyze, which checks the unit `ssh-mux install` writes.)
-PACKAGES="openssh-server openssh-client openssh-sftp-server dropbear-bin putty-tools python3-paramiko python3-asyncssh python3-cryptography systemd"
+# (systemd only for systemd-analyze, which checks the unit `ssh-mux install` writes; socat
+# carries ProxyCommand routes in the pool tests.)
+PACKAGES="openssh-server openssh-client openssh-sftp-server dropbear-bin putty-tools python3-paramiko python3-asyncssh python3-cryptography systemd socat"
 missing=""
-for tool in /usr/sbin/sshd ssh ssh-keygen dropbear dbclient dropbearkey dropbearconvert puttygen plink psftp systemd-analyze; do
+for tool in /usr/sbin/sshd ssh ssh-keygen dropbear dbclient dropbearkey dropbearconvert puttygen plink psftp systemd-analyze socat; do
     if ! command -v "$tool" >/dev/null 2>&1 && ! [ -x "/usr/sbin/$tool" ] && ! [ -x "/usr/bin/$tool" ]; then
         missing="$missing $tool"
     fi

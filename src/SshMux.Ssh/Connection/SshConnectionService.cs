@@ -154,8 +154,14 @@ public sealed class SshConnectionService : ISshService
         return reply is null ? (true, []) : await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>When the last connection message arrived (<see cref="Environment.TickCount64"/>); keepalives probe a quiet peer only.</summary>
+    public long LastReceivedTicks => Volatile.Read(ref _lastReceived);
+
+    private long _lastReceived = Environment.TickCount64;
+
     public async ValueTask HandleMessageAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
+        Volatile.Write(ref _lastReceived, Environment.TickCount64);
         var number = payload.Span[0];
         switch (number)
         {

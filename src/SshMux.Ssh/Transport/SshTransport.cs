@@ -334,6 +334,17 @@ public sealed partial class SshTransport : IAsyncDisposable
     public Task DisconnectAsync(DisconnectReason reason, string description) =>
         AbortAsync(new SshException(reason, description), orderly: true);
 
+    /// <summary>
+    /// Closes the connection because of <paramref name="reason"/>, which becomes
+    /// <see cref="CloseReason"/> (a keepalive timeout, for example). A reason other than
+    /// <see cref="DisconnectReason.ConnectionLost"/> is sent to the peer first, best effort.
+    /// </summary>
+    public Task CloseAsync(SshException reason)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        return AbortAsync(reason);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await DisconnectAsync(DisconnectReason.ByApplication, "Connection closed by ssh-mux").ConfigureAwait(false);

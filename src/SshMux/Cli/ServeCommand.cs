@@ -1,6 +1,8 @@
 using System.CommandLine;
 using SshMux.Paths;
+using SshMux.Pool;
 using SshMux.Relay;
+using SshMux.Routing;
 using SshMux.Ssh;
 using SshMux.Ssh.Transport;
 using SshMux.Trust;
@@ -55,16 +57,19 @@ internal static class ServeCommand
     private static async Task<int> RunAsync(HostPort target, string user, string[] identities, int port, SshLog log, CancellationToken cancellationToken)
     {
         var directory = SshDirectory.ForCurrentUser();
-        var identityFiles = identities.Length > 0 ? identities : directory.DefaultIdentities.Where(File.Exists).ToArray();
-        var upstreamTarget = new UpstreamTarget(target.Host, target.Port, user, identityFiles);
         var trust = new KnownHostsTrust([directory.KnownHosts, "/etc/ssh/ssh_known_hosts"], log);
-        await using var upstream = new Upstream(new UpstreamConnector(upstreamTarget, trust, log));
+
+        // Direct mode is one synthetic route that every login name selects; forwarding keeps
+        // the reach it had before routes existed (the key's permitopen still applies).
+        var route = new Route(user, new UpstreamTarget(target.Host, target.Port, user, identities).Hop, [], AllowRemoteLoopbackAnyPort: true, RelayKeyboardInteractive: false, Source: "--remote");
+        var connector = new UpstreamConnector(trust, new TerminalPassphraseBroker(), log, new UpstreamSettings { DefaultIdentityFiles = [.. directory.DefaultIdentities] });
+        await using var pool = new UpstreamPool(connector, new PoolOptions(), log);
         LocalServer server;
         try
         {
             var hostKey = LocalServer.LoadOrCreateHostKey(directory, log);
             var authorized = LocalServer.LoadAuthorizedKeys(directory, log);
-            server = new LocalServer(port, hostKey, authorized, upstream, log);
+            server = new LocalServer(port, hostKey, authorized, RouteTable.Single(route), pool, log);
             server.Start();
         }
         catch (Exception e) when (e is SshException or IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException)

@@ -17,15 +17,16 @@ internal static class ChannelRelay
     private static bool IsAllowedEnv(string name) =>
         name is "LANG" or "COLORTERM" or "TERM_PROGRAM" or "TERM_PROGRAM_VERSION" || name.StartsWith("LC_", StringComparison.Ordinal);
 
-    public static async Task RunAsync(SshChannel local, SshChannel upstream, SessionPolicy policy)
+    public static async Task RunAsync(SshChannel local, SshChannel upstream, SessionPolicy policy, IChannelMeter? meter = null)
     {
-        var down = PumpAsync(local, upstream, policy);
-        var up = PumpAsync(upstream, local, null);
-        await Task.WhenAll(down, up).ConfigureAwait(false);
+        var up = PumpAsync(local, upstream, policy, meter is null ? null : meter.Up);
+        var down = PumpAsync(upstream, local, null, meter is null ? null : meter.Down);
+        await Task.WhenAll(up, down).ConfigureAwait(false);
     }
 
     /// <param name="policy">Set for the client's side, whose requests it filters; null for the upstream's.</param>
-    private static async Task PumpAsync(SshChannel from, SshChannel to, SessionPolicy? policy)
+    /// <param name="count">Told the size of each data message passed on.</param>
+    private static async Task PumpAsync(SshChannel from, SshChannel to, SessionPolicy? policy, Action<int>? count)
     {
         SessionState? state = null;
         try
@@ -40,6 +41,7 @@ internal static class ChannelRelay
                         try
                         {
                             await to.SendDataAsync(e.Data, e.Kind == ChannelEventKind.ExtendedData ? e.DataTypeCode : null).ConfigureAwait(false);
+                            count?.Invoke(e.Length);
                         }
                         finally
                         {

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using SshMux.Paths;
+using SshMux.Pool;
+using SshMux.Routing;
 using SshMux.Ssh;
 using SshMux.Ssh.Auth;
 using SshMux.Ssh.Connection;
@@ -13,10 +15,19 @@ namespace SshMux.Relay;
 /// <summary>Makes the authenticator of one local connection, given the client's address.</summary>
 internal sealed record LocalAuthorization(Func<IPAddress?, IServerAuthenticator> ForClient);
 
+/// <summary>Settings of the local server.</summary>
+internal sealed record LocalServerSettings
+{
+    /// <summary>sshd's ClientAliveInterval / ClientAliveCountMax toward local clients.</summary>
+    public KeepaliveSettings ClientKeepalive { get; init; } = KeepaliveSettings.Default;
+}
+
 /// <summary>
-/// The local SSH server on 127.0.0.1: publickey authentication only, and every channel a
-/// client opens is relayed over the shared upstream connection, within what the client's key
-/// allows (<see cref="SessionPolicy"/>). Agent forwarding, X11 and remote forwarding are refused.
+/// The local SSH server on 127.0.0.1: publickey authentication only. The login name selects
+/// the route (<see cref="RouteTable"/>), and every channel a client opens is relayed over a
+/// pooled upstream connection of that route kept for the client's key, within what the key
+/// allows (<see cref="SessionPolicy"/>) and the route allows (<see cref="LoopbackForwarding"/>).
+/// Agent forwarding, X11 and remote forwarding are refused.
 /// </summary>
 internal sealed class LocalServer : IAsyncDisposable
 {
@@ -32,19 +43,27 @@ internal sealed class LocalServer : IAsyncDisposable
     private readonly TcpListener _listener;
     private readonly SshPrivateKey _hostKey;
     private readonly LocalAuthorization _authorization;
-    private readonly Upstream _upstream;
+    private readonly RouteTable _routes;
+    private readonly UpstreamPool _pool;
+    private readonly LocalServerSettings _settings;
     private readonly SshLog _log;
     private readonly CancellationTokenSource _stopping = new();
     private int _sessions;
 
-    public LocalServer(int port, SshPrivateKey hostKey, LocalAuthorization authorization, Upstream upstream, SshLog log)
+    public LocalServer(int port, SshPrivateKey hostKey, LocalAuthorization authorization, RouteTable routes, UpstreamPool pool, SshLog log, LocalServerSettings? settings = null)
     {
         _listener = new TcpListener(IPAddress.Loopback, port);
         _hostKey = hostKey;
         _authorization = authorization;
-        _upstream = upstream;
+        _routes = routes;
+        _pool = pool;
+        _settings = settings ?? new LocalServerSettings();
         _log = log;
     }
+
+    /// <summary>Routed mode: the login name picks one of <paramref name="routes"/>.</summary>
+    public static LocalServer ForRoutes(int port, SshPrivateKey hostKey, LocalAuthorization authorization, IReadOnlyList<Route> routes, UpstreamPool pool, SshLog log, LocalServerSettings? settings = null) =>
+        new(port, hostKey, authorization, RouteTable.FromRoutes(routes), pool, log, settings);
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
@@ -140,6 +159,7 @@ internal sealed class LocalServer : IAsyncDisposable
         var remote = client.Client.RemoteEndPoint?.ToString() ?? "?";
         SshTransport transport;
         SshServerAuthentication? auth = null;
+        SshConnectionService? connectionService = null;
         try
         {
             var options = new SshServerOptions
@@ -160,7 +180,7 @@ internal sealed class LocalServer : IAsyncDisposable
                 var authentication = auth;
                 var connection = new SshConnectionService(router)
                 {
-                    ChannelOpenHandler = (open, ct) => OpenAsync(open, authentication, remote, ct),
+                    ChannelOpenHandler = (open, ct) => OpenAsync(open, authentication, t, remote, ct),
 
                     // A client's CLOSE is answered once the upstream has closed too, so an
                     // exit-status sent after EOF still reaches the client (PuTTY closes on EOF).
@@ -172,6 +192,7 @@ internal sealed class LocalServer : IAsyncDisposable
                     _log(SshLogLevel.Info, $"Refused global request {request.RequestName} from {remote}");
                     return ValueTask.FromResult((false, Array.Empty<byte>()));
                 };
+                connectionService = connection;
             }, _stopping.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SshException or IOException or OperationCanceledException)
@@ -181,11 +202,14 @@ internal sealed class LocalServer : IAsyncDisposable
             return;
         }
 
+        SshKeepalive? keepalive = null;
         try
         {
             var result = await auth!.Completion.ConfigureAwait(false);
             var policy = new SessionPolicy(result.Restrictions, remote, _log);
-            _log(SshLogLevel.Info, $"Local client {remote} authenticated as {result.User} with {result.PublicKeys.FirstOrDefault()?.GetSha256Fingerprint()} ({policy.Describe()})");
+            var route = _routes.Resolve(result.User);
+            _log(SshLogLevel.Info, $"Local client {remote} authenticated as {VersionExchange.Printable(result.User, 64)} with {result.PublicKeys.FirstOrDefault()?.GetSha256Fingerprint()} ({policy.Describe()}){(route is null ? ", which is not a route" : $", route {route.Name}")}");
+            keepalive = SshKeepalive.Start(connectionService!, _settings.ClientKeepalive, "client " + remote);
         }
         catch (Exception e) when (e is SshException or OperationCanceledException)
         {
@@ -193,10 +217,11 @@ internal sealed class LocalServer : IAsyncDisposable
         }
 
         await transport.Completion.ConfigureAwait(false);
+        keepalive?.Dispose();
         client.Dispose();
     }
 
-    private async Task<ChannelOpenDecision> OpenAsync(IncomingChannelOpen open, SshServerAuthentication auth, string remote, CancellationToken cancellationToken)
+    private async Task<ChannelOpenDecision> OpenAsync(IncomingChannelOpen open, SshServerAuthentication auth, SshTransport local, string remote, CancellationToken cancellationToken)
     {
         if (open.ChannelType is not ("session" or "direct-tcpip" or "direct-streamlocal@openssh.com"))
         {
@@ -204,28 +229,27 @@ internal sealed class LocalServer : IAsyncDisposable
         }
 
         // The router passes connection messages on only after authentication succeeded, which completes this first.
-        var policy = new SessionPolicy((await auth.Completion.ConfigureAwait(false)).Restrictions, remote, _log);
-        if (policy.CheckOpen(open.ChannelType, open.Data) is { } refusal)
+        var result = await auth.Completion.ConfigureAwait(false);
+        if (_routes.Resolve(result.User) is not { } route)
         {
-            policy.LogRefusal($"{open.ChannelType} channel", refusal);
-            return ChannelOpenDecision.Reject(ChannelOpenFailureReason.AdministrativelyProhibited, "ssh-mux: " + refusal);
+            var refusal = _routes.Refusal(result.User);
+            _log(SshLogLevel.Info, $"Refused {open.ChannelType} channel from {remote}: {refusal}");
+            return ChannelOpenDecision.Reject(ChannelOpenFailureReason.AdministrativelyProhibited, refusal);
         }
 
-        SshConnectionService upstream;
-        try
+        var policy = new SessionPolicy(result.Restrictions, remote, _log);
+        if ((policy.CheckOpen(open.ChannelType, open.Data) ?? LoopbackForwarding.Check(route, open.ChannelType, open.Data, result.Restrictions)) is { } why)
         {
-            upstream = await _upstream.GetAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is SshException or IOException)
-        {
-            _log(SshLogLevel.Error, "Upstream connection failed: " + e.Message);
-            return ChannelOpenDecision.Reject(ChannelOpenFailureReason.ConnectFailed, "ssh-mux could not reach the upstream host: " + e.Message);
+            policy.LogRefusal($"{open.ChannelType} channel", why);
+            return ChannelOpenDecision.Reject(ChannelOpenFailureReason.AdministrativelyProhibited, "ssh-mux: " + why);
         }
 
-        SshChannel upstreamChannel;
+        // Never shared across local keys: the key the client signed in with is the pool's "local user".
+        var localUser = result.PublicKeys.FirstOrDefault()?.GetSha256Fingerprint() ?? "user:" + result.User;
+        PooledChannel lease;
         try
         {
-            upstreamChannel = await upstream.OpenChannelAsync(open.ChannelType, open.Data, cancellationToken).ConfigureAwait(false);
+            lease = await _pool.OpenChannelAsync(route, localUser, open.ChannelType, open.Data, () => !local.IsClosed, cancellationToken).ConfigureAwait(false);
         }
         catch (ChannelOpenException e)
         {
@@ -233,18 +257,20 @@ internal sealed class LocalServer : IAsyncDisposable
         }
         catch (SshException e)
         {
-            return ChannelOpenDecision.Reject(ChannelOpenFailureReason.ConnectFailed, "upstream: " + e.Message);
+            _log(SshLogLevel.Error, $"Route {route.Name}: upstream connection failed: {e.Message}");
+            return ChannelOpenDecision.Reject(ChannelOpenFailureReason.ConnectFailed, $"ssh-mux could not reach {route.Name}: {e.Message}");
         }
 
         Interlocked.Increment(ref _sessions);
-        return ChannelOpenDecision.Accept(async local =>
+        return ChannelOpenDecision.Accept(async channel =>
         {
             try
             {
-                await ChannelRelay.RunAsync(local, upstreamChannel, policy).ConfigureAwait(false);
+                await ChannelRelay.RunAsync(channel, lease.Channel, policy, lease).ConfigureAwait(false);
             }
             finally
             {
+                lease.Dispose();
                 Interlocked.Decrement(ref _sessions);
             }
         });

@@ -1,23 +1,23 @@
 using System.Net.Sockets;
+using SshMux.Prompts;
+using SshMux.Reach;
 using SshMux.Routing;
 using SshMux.Ssh;
-using SshMux.Ssh.Agent;
 using SshMux.Ssh.Auth;
 using SshMux.Ssh.Connection;
-using SshMux.Ssh.Keys;
 using SshMux.Ssh.Transport;
 using SshMux.Trust;
 
 namespace SshMux.Relay;
 
-/// <summary>Where and as whom the upstream connection goes.</summary>
+/// <summary>Where and as whom the upstream connection of direct mode (`serve --remote`) goes.</summary>
 internal sealed record UpstreamTarget(string Host, int Port, string User, IReadOnlyList<string> IdentityFiles)
 {
     public RouteHop Hop => new(Host, Port, User, IdentityFiles, HostKeyPolicy: HostKeyPolicy.Strict);
 }
 
-/// <summary>An authenticated upstream connection ready for channels.</summary>
-internal sealed class UpstreamConnection(SshTransport transport, SshConnectionService connection) : IAsyncDisposable
+/// <summary>An authenticated upstream connection ready for channels; disposing it ends the transport, its keepalive and its ProxyCommand.</summary>
+internal sealed class UpstreamConnection(SshTransport transport, SshConnectionService connection, SshKeepalive? keepalive) : IAsyncDisposable
 {
     public SshTransport Transport { get; } = transport;
 
@@ -25,59 +25,112 @@ internal sealed class UpstreamConnection(SshTransport transport, SshConnectionSe
 
     public bool IsAlive => !Transport.IsClosed;
 
-    public ValueTask DisposeAsync() => Transport.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        keepalive?.Dispose();
+        await Transport.DisposeAsync().ConfigureAwait(false);
+    }
+}
+
+/// <summary>Settings of upstream connections.</summary>
+internal sealed record UpstreamSettings
+{
+    public KeepaliveSettings Keepalive { get; init; } = KeepaliveSettings.Default;
+
+    /// <summary>From the start of the TCP connect (or ProxyCommand) until authentication has succeeded.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>~/.ssh/id_* files tried when a hop names no IdentityFile.</summary>
+    public IReadOnlyList<string> DefaultIdentityFiles { get; init; } = [];
+
+    public PlatformShell Shell { get; init; } = PlatformShell.Current;
 }
 
 /// <summary>
-/// Opens the upstream connection: TCP, key exchange with the host key checked against
-/// known_hosts as strictly as OpenSSH (unknown, changed or revoked keys are refused), then
-/// publickey authentication with the -i files (each with its KEY-cert.pub certificate when
-/// there is one), the agent's keys and the default identities.
+/// Opens one upstream hop: the stream (TCP, a ProxyCommand, or a direct-tcpip channel through
+/// the previous hop's connection), key exchange with the host key checked by
+/// <see cref="IHostKeyTrust"/>, then authentication: publickey with the hop's identities, and
+/// keyboard-interactive rounds answered through the prompt broker. A keepalive watches the
+/// connection from then on.
 /// </summary>
-internal sealed class UpstreamConnector(UpstreamTarget target, IHostKeyTrust trust, SshLog log)
+internal sealed class UpstreamConnector
 {
-    /// <summary>ssh's name for an identity's certificate: the private key's path plus "-cert.pub".</summary>
-    private const string CertificateSuffix = "-cert.pub";
+    private readonly IHostKeyTrust _trust;
+    private readonly IPromptBroker? _broker;
+    private readonly SshLog _log;
+    private readonly UpstreamSettings _settings;
+    private readonly UpstreamIdentities _identities;
+    private readonly UpstreamTarget? _target;
 
-    public async Task<UpstreamConnection> ConnectAsync(CancellationToken cancellationToken)
+    public UpstreamConnector(IHostKeyTrust trust, IPromptBroker? broker, SshLog log, UpstreamSettings? settings = null)
     {
-        var tcp = new TcpClient { NoDelay = true };
-        try
-        {
-            await tcp.ConnectAsync(target.Host, target.Port, cancellationToken).ConfigureAwait(false);
-        }
-        catch (SocketException e)
-        {
-            tcp.Dispose();
-            throw new SshException(DisconnectReason.ConnectionLost, $"Cannot connect to {target.Host} port {target.Port}: {e.Message}", e);
-        }
+        _trust = trust;
+        _broker = broker;
+        _log = log;
+        _settings = settings ?? new UpstreamSettings();
+        _identities = new UpstreamIdentities(_settings.DefaultIdentityFiles, broker, log);
+    }
 
+    /// <summary>A connector for one fixed target, without keepalive or prompts (the upstream-client tests use it).</summary>
+    public UpstreamConnector(UpstreamTarget target, IHostKeyTrust trust, SshLog log)
+        : this(trust, null, log, new UpstreamSettings { Keepalive = KeepaliveSettings.Disabled }) => _target = target;
+
+    public Task<UpstreamConnection> ConnectAsync(CancellationToken cancellationToken) =>
+        ConnectAsync(_target!.User, _target.Hop, null, cancellationToken);
+
+    /// <summary>Connects and authenticates to <paramref name="hop"/>, through <paramref name="via"/> when it is behind a jump host.</summary>
+    public async Task<UpstreamConnection> ConnectAsync(string routeName, RouteHop hop, SshConnectionService? via, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(hop);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_settings.ConnectTimeout);
+        var stream = await OpenStreamAsync(hop, via, timeout.Token).ConfigureAwait(false);
         SshTransport? transport = null;
-        var identities = new List<ISshIdentity>();
+        List<ISshIdentity> identities = [];
         try
         {
-            var options = new SshClientOptions { Log = log, HostKeyVerifier = (v, ct) => trust.VerifyAsync(new HostKeyCheck(target.User, target.Hop, v), ct) };
-            transport = await SshTransport.ConnectAsync(tcp.GetStream(), options, cancellationToken).ConfigureAwait(false);
+            var options = new SshClientOptions { Log = _log, HostKeyVerifier = (v, ct) => _trust.VerifyAsync(new HostKeyCheck(routeName, hop, v), ct) };
+            if (_trust.PreferredHostKeyAlgorithms(hop) is { Count: > 0 } preferred)
+            {
+                options.HostKeyAlgorithms = preferred;
+            }
+
+            transport = await SshTransport.ConnectAsync(stream, options, timeout.Token).ConfigureAwait(false);
             var router = new SshServiceRouter(transport);
 
             // The connection layer must be in place before authentication succeeds: sshd sends
             // a global request (hostkeys-00@openssh.com) right after its USERAUTH_SUCCESS.
             var connection = new SshConnectionService(router);
-            identities.AddRange(LoadIdentityFiles());
-            identities.AddRange(await LoadAgentIdentitiesAsync(cancellationToken).ConfigureAwait(false));
-            var auth = new ClientAuthOptions { Identities = identities, Log = log };
-            await SshClientAuthentication.AuthenticateAsync(router, target.User, auth, cancellationToken).ConfigureAwait(false);
-            log(SshLogLevel.Info, $"Upstream {target.User}@{target.Host}:{target.Port} connected and authenticated");
-            return new UpstreamConnection(transport, connection);
+            identities = await _identities.LoadAsync(routeName, hop, timeout.Token).ConfigureAwait(false);
+            var auth = new ClientAuthOptions { Identities = identities, Log = _log, KeyboardInteractiveCallback = KeyboardInteractive(routeName, hop) };
+            await SshClientAuthentication.AuthenticateAsync(router, hop.User, auth, timeout.Token).ConfigureAwait(false);
+            _log(SshLogLevel.Info, $"Upstream {hop.Display} connected and authenticated{(via is null ? string.Empty : " (through a jump host)")}");
+            var keepalive = SshKeepalive.Start(connection, _settings.Keepalive, "server " + hop.Display);
+            return new UpstreamConnection(transport, connection, keepalive);
         }
-        catch
+        catch (Exception e)
         {
             if (transport is not null)
             {
                 await transport.DisposeAsync().ConfigureAwait(false);
             }
 
-            tcp.Dispose();
+            await stream.DisposeAsync().ConfigureAwait(false);
+            if (e is ProxyCommandException || e.InnerException is ProxyCommandException)
+            {
+                throw new SshException(DisconnectReason.ConnectionLost, (e as ProxyCommandException ?? e.InnerException!).Message, e);
+            }
+
+            if (e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                throw new SshException(DisconnectReason.ConnectionLost, $"Timed out after {_settings.ConnectTimeout.TotalSeconds:0} s connecting to {hop.Display}", e);
+            }
+
+            if (e is IOException)
+            {
+                throw new SshException(DisconnectReason.ConnectionLost, $"Connection to {hop.Display} failed: {e.Message}", e);
+            }
+
             throw;
         }
         finally
@@ -89,84 +142,65 @@ internal sealed class UpstreamConnector(UpstreamTarget target, IHostKeyTrust tru
         }
     }
 
-    private IEnumerable<ISshIdentity> LoadIdentityFiles()
+    /// <summary>The hop's byte stream: a direct-tcpip channel through the jump host, a ProxyCommand, or TCP.</summary>
+    private async Task<Stream> OpenStreamAsync(RouteHop hop, SshConnectionService? via, CancellationToken cancellationToken)
     {
-        foreach (var path in target.IdentityFiles)
+        if (hop.ProxyCommand is { } command)
         {
-            PrivateKeyFile file;
             try
             {
-                file = PrivateKeyFile.Load(path, Prompt.ReadPassphrase);
+                return ProxyCommandStream.Start(command, _settings.Shell);
             }
-            catch (Exception e) when (e is SshException or IOException or UnauthorizedAccessException or FormatException)
+            catch (ProxyCommandException e)
             {
-                log(SshLogLevel.Warning, $"Skipping identity {path}: {e.Message}");
-                continue;
+                throw new SshException(DisconnectReason.ConnectionLost, e.Message, e);
             }
+        }
 
-            // As ssh does for every identity file: KEY-cert.pub beside it is presented too,
-            // before the plain key, so a server that only trusts the CA counts no failure.
-            if (LoadCertificate(path, file.Key) is { } certificate)
+        if (via is not null)
+        {
+            // RFC 4254 section 7.2: host and port to connect, originator address and port.
+            var data = SessionRequests.EncodeTcpip(hop.Host, (uint)hop.Port, "127.0.0.1", 0);
+            try
             {
-                yield return new SshCertificateIdentity(file.Key, certificate, path + CertificateSuffix);
+                return new ChannelStream(await via.OpenChannelAsync("direct-tcpip", data, cancellationToken).ConfigureAwait(false));
             }
+            catch (ChannelOpenException e)
+            {
+                throw new SshException(DisconnectReason.ConnectionLost, $"The jump host could not connect to {hop.Host} port {hop.Port}: {e.Description} ({e.FailureReason})", e);
+            }
+        }
 
-            yield return new PrivateKeyIdentity(file.Key, path, ownsKey: true);
+        var tcp = new TcpClient { NoDelay = true };
+        try
+        {
+            await tcp.ConnectAsync(hop.Host, hop.Port, cancellationToken).ConfigureAwait(false);
+            return tcp.GetStream();
+        }
+        catch (SocketException e)
+        {
+            tcp.Dispose();
+            throw new SshException(DisconnectReason.ConnectionLost, $"Cannot connect to {hop.Host} port {hop.Port}: {e.Message}", e);
+        }
+        catch
+        {
+            tcp.Dispose();
+            throw;
         }
     }
 
-    /// <summary>The certificate in PATH-cert.pub for the key, or null (none, unreadable, or for another key: logged).</summary>
-    private SshCertificate? LoadCertificate(string path, SshPrivateKey key)
+    /// <summary>Each keyboard-interactive round goes to the person through the broker; none means the method is not used.</summary>
+    private Func<KeyboardInteractiveRound, CancellationToken, ValueTask<IReadOnlyList<byte[]>?>>? KeyboardInteractive(string routeName, RouteHop hop)
     {
-        var certificatePath = path + CertificateSuffix;
-        if (!File.Exists(certificatePath))
+        if (_broker is not { } broker)
         {
             return null;
         }
 
-        SshCertificate certificate;
-        try
+        return async (round, ct) =>
         {
-            certificate = SshCertificateLine.Load(certificatePath).Certificate;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
-        {
-            log(SshLogLevel.Warning, $"Not presenting certificate {certificatePath}: {e.Message}");
-            return null;
-        }
-
-        if (certificate.PublicKey != key.PublicKey)
-        {
-            log(SshLogLevel.Warning, $"Not presenting certificate {certificatePath}: it certifies {certificate.PublicKey.GetSha256Fingerprint()}, not the key of {path} ({key.PublicKey.GetSha256Fingerprint()})");
-            return null;
-        }
-
-        if (certificate.Type != SshCertificateType.User)
-        {
-            log(SshLogLevel.Warning, $"Not presenting certificate {certificatePath}: it is a host certificate");
-            return null;
-        }
-
-        var validBefore = certificate.ValidBefore == SshCertificate.Forever ? "forever" : SshCertificate.FormatTime(certificate.ValidBefore);
-        log(SshLogLevel.Debug, $"Presenting certificate {certificatePath}: ID \"{certificate.KeyId}\" serial {certificate.Serial}, principals {string.Join(",", certificate.Principals)}, valid before {validBefore}");
-        return certificate;
-    }
-
-    private async Task<IReadOnlyList<ISshIdentity>> LoadAgentIdentitiesAsync(CancellationToken cancellationToken)
-    {
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("SSH_AUTH_SOCK")))
-        {
-            return [];
-        }
-
-        try
-        {
-            return await AgentIdentity.FromAgentAsync(SshAgentClient.FromEnvironment(), cancellationToken).ConfigureAwait(false);
-        }
-        catch (SshException e)
-        {
-            log(SshLogLevel.Warning, "Not using the ssh-agent: " + e.Message);
-            return [];
-        }
+            var fields = round.Prompts.Select(p => new PromptField(p.Text, p.Echo)).ToList();
+            return await broker.AskAsync(new PromptRequest(PromptKind.KeyboardInteractive, routeName, hop.Display, round.Name, round.Instruction, fields), ct).ConfigureAwait(false);
+        };
     }
 }
