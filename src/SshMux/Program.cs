@@ -10,6 +10,7 @@ internal static class Program
         var root = new RootCommand("ssh-mux: one authenticated SSH connection per host, shared by every tool that speaks SSH.");
         root.Subcommands.Add(ScanCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(SignProxy.SignProxyCommand.Create());
         var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
         try
         {
