@@ -12,9 +12,9 @@ as_root() {
 }
 
 # --- Peers: install only when something is missing (one apt-get update) ---------------
-PACKAGES="openssh-server openssh-client openssh-sftp-server dropbear-bin putty-tools python3-paramiko python3-asyncssh python3-cryptography"
+PACKAGES="openssh-server openssh-client openssh-sftp-server dropbear-bin putty-tools python3-paramiko python3-asyncssh python3-cryptography git curl"
 missing=""
-for tool in /usr/sbin/sshd ssh ssh-keygen dropbear dbclient dropbearkey dropbearconvert puttygen plink psftp; do
+for tool in /usr/sbin/sshd ssh ssh-keygen ssh-agent ssh-add dropbear dbclient dropbearkey dropbearconvert puttygen plink psftp git curl; do
     if ! command -v "$tool" >/dev/null 2>&1 && ! [ -x "/usr/sbin/$tool" ] && ! [ -x "/usr/bin/$tool" ]; then
         missing="$missing $tool"
     fi
