@@ -1,6 +1,5 @@
 using System.Buffers;
 using Microsoft.AspNetCore.Http;
-using SshMux.Ssh;
 using SshMux.Ssh.Signatures;
 using SshMux.Ssh.Transport;
 
@@ -126,7 +125,7 @@ internal sealed class SignProxyEndpoints(SignProxyOptions options, SshLog log)
         {
             answer = await handle(context.RequestAborted).ConfigureAwait(false);
             status = SignProxyStatus.Ok;
-            log(SshLogLevel.Info, $"{what}: ok");
+            log(SshLogLevel.Debug, $"{what}: ok");
         }
         catch (SignProxyException e)
         {
@@ -138,7 +137,7 @@ internal sealed class SignProxyEndpoints(SignProxyOptions options, SshLog log)
         {
             return;
         }
-        catch (Exception e) when (e is SshException or IOException or FormatException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
             status = StatusCodes.Status500InternalServerError;
             answer = "internal error: " + e.Message.ReplaceLineEndings(" ") + "\n";
