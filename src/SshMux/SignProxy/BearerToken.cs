@@ -20,28 +20,17 @@ internal sealed class BearerToken : IDisposable
 
     private BearerToken(byte[] digest) => _digest = digest;
 
-    /// <summary>Makes a token from its text; a short or malformed one raises <see cref="FormatException"/>.</summary>
+    /// <summary>
+    /// Makes a token from its text (an environment variable; a string cannot be wiped, which is
+    /// why the file is preferred). A short or malformed one raises <see cref="FormatException"/>.
+    /// </summary>
     public static BearerToken FromText(string token)
     {
         ArgumentNullException.ThrowIfNull(token);
-        var trimmed = token.Trim();
-        if (trimmed.Length < MinimumLength)
-        {
-            throw new FormatException($"the token is shorter than {MinimumLength} characters (make one with: head -c 32 /dev/urandom | base64)");
-        }
-
-        foreach (var c in trimmed)
-        {
-            if (c <= ' ' || c > '~')
-            {
-                throw new FormatException("the token must be printable ASCII without white space");
-            }
-        }
-
-        var bytes = Encoding.ASCII.GetBytes(trimmed);
+        var bytes = Encoding.UTF8.GetBytes(token);
         try
         {
-            return new BearerToken(SHA256.HashData(bytes));
+            return FromBytes(bytes);
         }
         finally
         {
@@ -49,21 +38,47 @@ internal sealed class BearerToken : IDisposable
         }
     }
 
-    /// <summary>Reads a token file (its first line); a missing or unreadable file raises <see cref="FormatException"/>.</summary>
+    /// <summary>Reads a token file (its first line) as bytes, wiped once hashed; an unreadable file raises <see cref="FormatException"/>.</summary>
     public static BearerToken FromFile(string path)
     {
-        string text;
+        byte[] bytes;
         try
         {
-            text = File.ReadAllText(path);
+            bytes = File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             throw new FormatException($"cannot read the token file {path}: {e.Message}", e);
         }
 
-        var newline = text.IndexOf('\n', StringComparison.Ordinal);
-        return FromText(newline >= 0 ? text[..newline] : text);
+        try
+        {
+            var newline = Array.IndexOf(bytes, (byte)'\n');
+            return FromBytes(newline >= 0 ? bytes.AsSpan(0, newline) : bytes);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(bytes);
+        }
+    }
+
+    private static BearerToken FromBytes(ReadOnlySpan<byte> token)
+    {
+        var trimmed = token.Trim(" \t\r\n"u8);
+        if (trimmed.Length < MinimumLength)
+        {
+            throw new FormatException($"the token is shorter than {MinimumLength} characters (make one with: head -c 32 /dev/urandom | base64)");
+        }
+
+        foreach (var b in trimmed)
+        {
+            if (b <= (byte)' ' || b > (byte)'~')
+            {
+                throw new FormatException("the token must be printable ASCII without white space");
+            }
+        }
+
+        return new BearerToken(SHA256.HashData(trimmed));
     }
 
     /// <summary>True when the Authorization header value carries this token.</summary>
