@@ -43,6 +43,23 @@ public sealed partial class SignProxyCommandTests(SignProxyKeysFixture keys) : I
         Assert.Equal(await SignProxyTools.KeygenSignAsync(key, "file", message), answer.Body);
     }
 
+    [Fact]
+    public async Task Sigterm_stops_the_command_and_removes_its_unix_socket()
+    {
+        using var directory = new TempDirectory("sshmux-signterm-");
+        var socketPath = directory.File("sign.sock");
+        await using var proxy = PeerProcess.Start("ssh-mux sign-proxy", Dotnet, [ServeInstance.DllPath, "sign-proxy", "--listen", "unix:" + socketPath, "--upstream", directory.File("no-agent.sock")]);
+        await proxy.WaitForLineAsync(l => l.Contains("Listening on unix:" + socketPath, StringComparison.Ordinal), StartTimeout, "\"Listening on unix:PATH\"");
+        Assert.True(File.Exists(socketPath));
+
+        var kill = await PipedProcess.RunAsync("kill", Peers.Find("kill") ?? "/bin/kill", ["-TERM", proxy.Id.ToString(CultureInfo.InvariantCulture)], null, StartTimeout);
+        Assert.Equal(0, kill.ExitCode);
+        var code = await proxy.WaitForExitAsync(StartTimeout);
+
+        Assert.True(code == 0, $"exit {code}: {proxy.Tail()}");
+        Assert.False(File.Exists(socketPath), "the socket is removed at shutdown");
+    }
+
     [Theory]
     [InlineData("--listen", "nonsense", "ssh-mux sign-proxy: --listen / SSH_AGENT_PROXY_ADDR: \"nonsense\" is not HOST:PORT")]
     [InlineData("--namespace", "a b", "ssh-mux sign-proxy: --namespace / SSH_AGENT_PROXY_NAMESPACE: ")]
