@@ -1,5 +1,6 @@
 using System.Buffers;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using SshMux.Ssh.Signatures;
 using SshMux.Ssh.Transport;
 
@@ -25,6 +26,15 @@ internal sealed class SignProxyEndpoints(SignProxyOptions options, SshLog log)
 
     public Task SignAsync(HttpContext context) => ServeAsync(context, "sign", async ct =>
     {
+        // The limit is enforced while hashing, below. Kestrel's own limit is lifted for this
+        // request so that after an early answer (401, 413) it drains the unread body (for at
+        // most its drain timeout) instead of resetting the connection, which would make the
+        // client lose the answer while it is still sending.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } kestrelLimit)
+        {
+            kestrelLimit.MaxRequestBodySize = null;
+        }
+
         Authorize(context);
         var requested = context.Request.Query["namespace"];
         if (requested.Count > 0 && (requested.Count > 1 || !string.Equals(requested[0], options.Namespace, StringComparison.Ordinal)))

@@ -44,7 +44,11 @@ internal sealed class SignProxyServer : IAsyncDisposable
             RemoveStaleSocket(socketPath);
         }
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        // Only the options above configure the listener: ASP.NET's default sources
+        // (appsettings.json in the working directory, ASPNETCORE_* variables) could otherwise
+        // add endpoints, e.g. a 0.0.0.0 listener that bypasses the token rule.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -117,12 +121,17 @@ internal sealed class SignProxyServer : IAsyncDisposable
         }
 
         _stopped = true;
-        using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        await _app.StopAsync(grace.Token).ConfigureAwait(false);
+
+        // The socket file goes first: new clients fail at once while requests in flight finish,
+        // and a stop cut short (the command line gives a terminated command a few seconds) does
+        // not leave it behind.
         if (_options.Listen.UnixPath is { } path && File.Exists(path))
         {
             File.Delete(path);
         }
+
+        using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await _app.StopAsync(grace.Token).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()

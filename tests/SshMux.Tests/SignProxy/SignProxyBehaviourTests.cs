@@ -234,6 +234,9 @@ public sealed class SignProxyBehaviourTests(SignProxyKeysFixture keys) : IClassF
         var declared = await client.SignAsync(new byte[1001]);
         Assert.Equal(413, declared.Status);
         Assert.StartsWith("request too large: the body is over the 1000-byte limit", declared.Body, StringComparison.Ordinal);
+        // Far over the limit: the answer still arrives while the client is sending, and the connection stays usable.
+        Assert.Equal(413, (await client.SignAsync(new byte[300_000])).Status);
+        Assert.Equal(200, (await client.SignAsync(Message)).Status);
 
         // Chunked, so the size is only found out while reading.
         using var chunked = new StreamContent(new MemoryStream(new byte[5000]));

@@ -56,8 +56,32 @@ public sealed partial class SignProxyCommandTests(SignProxyKeysFixture keys) : I
         Assert.Equal(0, kill.ExitCode);
         var code = await proxy.WaitForExitAsync(StartTimeout);
 
-        Assert.True(code == 0, $"exit {code}: {proxy.Tail()}");
+        // 143 (128 + SIGTERM) is what System.CommandLine reports for a terminated command; the
+        // unit file counts it as success (SuccessExitStatus=143).
+        Assert.True(code is 0 or 143, $"exit {code}: {proxy.Tail()}");
         Assert.False(File.Exists(socketPath), "the socket is removed at shutdown");
+    }
+
+    [Fact]
+    public async Task Appsettings_and_aspnetcore_variables_cannot_add_listeners()
+    {
+        using var directory = new TempDirectory("sshmux-signcfg-");
+        var extraPort = FreePort.Next();
+        var urlsPort = FreePort.Next();
+        await File.WriteAllTextAsync(directory.File("appsettings.json"),
+            $$"""{ "Kestrel": { "Endpoints": { "Extra": { "Url": "http://0.0.0.0:{{extraPort}}" } } } }""");
+        // Started from that directory, as ASP.NET reads appsettings.json from the working directory by default.
+        await using var proxy = PeerProcess.Start("ssh-mux sign-proxy", "/bin/sh",
+            ["-c", "cd \"$1\" && exec \"$2\" \"$3\" sign-proxy --listen 127.0.0.1:0 --no-hardening", "sh", directory.Path, Dotnet, ServeInstance.DllPath],
+            new Dictionary<string, string> { ["ASPNETCORE_URLS"] = $"http://0.0.0.0:{urlsPort}" });
+        await proxy.WaitForLineAsync(l => ListeningLine().IsMatch(l), StartTimeout, "\"Listening on http://127.0.0.1:PORT\"");
+
+        foreach (var port in new[] { extraPort, urlsPort })
+        {
+            using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            var error = await Assert.ThrowsAsync<System.Net.Sockets.SocketException>(() => probe.ConnectAsync(System.Net.IPAddress.Loopback, port));
+            Assert.Equal(System.Net.Sockets.SocketError.ConnectionRefused, error.SocketErrorCode);
+        }
     }
 
     [Theory]
