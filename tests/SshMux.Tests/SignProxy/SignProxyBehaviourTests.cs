@@ -154,6 +154,21 @@ public sealed class SignProxyBehaviourTests(SignProxyKeysFixture keys) : IClassF
     }
 
     [PeerFact(SignProxyTools.SshAgent, SignProxyTools.SshAdd, SignProxyTools.SshKeygen)]
+    public async Task Agent_refusing_to_sign_is_502_agent_refused()
+    {
+        await using var agent = await TestAgent.StartAsync();
+        await agent.AddWithConfirmationAsync(keys.Key("ed25519"));
+        await using var proxy = await SignProxyHost.StartAsync(new SignProxySettings { AuthSocket = agent.SocketPath });
+        using var client = proxy.CreateClient();
+
+        var answer = await client.SignAsync(Message);
+
+        Assert.Equal(502, answer.Status);
+        Assert.StartsWith("agent refused: The agent refused to sign with ssh-ed25519 SHA256:", answer.Body, StringComparison.Ordinal);
+        Assert.Equal(200, (await client.GetTextAsync("publickey")).Status);
+    }
+
+    [PeerFact(SignProxyTools.SshAgent, SignProxyTools.SshAdd, SignProxyTools.SshKeygen)]
     public async Task Token_is_required_on_sign_and_publickey_but_not_healthz()
     {
         await using var agent = await TestAgent.StartAsync(keys.Key("ed25519"));

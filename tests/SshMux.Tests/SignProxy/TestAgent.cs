@@ -23,7 +23,9 @@ internal sealed class TestAgent : IAsyncDisposable
     {
         var directory = new TempDirectory("sshmux-agent-");
         var socketPath = directory.File("agent.sock");
-        var process = PeerProcess.Start("ssh-agent", SignProxyTools.Require(SignProxyTools.SshAgent), ["-D", "-a", socketPath]);
+        // A key added with ssh-add -c asks for confirmation through SSH_ASKPASS: /bin/false says no.
+        var process = PeerProcess.Start("ssh-agent", SignProxyTools.Require(SignProxyTools.SshAgent), ["-D", "-a", socketPath],
+            new Dictionary<string, string> { ["SSH_ASKPASS"] = "/bin/false", ["SSH_ASKPASS_REQUIRE"] = "force", ["DISPLAY"] = ":0" });
         var agent = new TestAgent(process, directory, socketPath);
 
         // The socket file appears at bind(), before listen(): wait until a connection is accepted.
@@ -48,6 +50,9 @@ internal sealed class TestAgent : IAsyncDisposable
     }
 
     public Task AddAsync(TestKey key) => SshAddAsync("-q", key.PrivatePath);
+
+    /// <summary>ssh-add -c: every signature must be confirmed, which this agent always denies.</summary>
+    public Task AddWithConfirmationAsync(TestKey key) => SshAddAsync("-q", "-c", key.PrivatePath);
 
     public Task RemoveAsync(TestKey key) => SshAddAsync("-q", "-d", key.PublicPath);
 
