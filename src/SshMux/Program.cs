@@ -16,6 +16,7 @@ internal static class Program
         root.Subcommands.Add(SetupConfigCommand.Create());
         root.Subcommands.Add(InstallCommand.CreateInstall());
         root.Subcommands.Add(InstallCommand.CreateUninstall());
+        root.Subcommands.Add(SignProxy.SignProxyCommand.Create());
         var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
         try
         {
