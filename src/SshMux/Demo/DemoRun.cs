@@ -5,7 +5,7 @@ using SshMux.Relay;
 using SshMux.Ssh;
 using SshMux.Ssh.Keys;
 using SshMux.Ssh.Transport;
-using SshMux.Trust;
+using SshMux.Routing;
 
 namespace SshMux.Demo;
 
@@ -25,8 +25,7 @@ internal sealed class DemoRun : IAsyncDisposable
     private readonly DirectoryInfo _directory;
     private readonly SshLog _log;
     private EmbeddedUpstream? _upstreamServer;
-    private Upstream? _pool;
-    private LocalServer? _gateway;
+    private Gateway? _gateway;
     private Task _gatewayLoop = Task.CompletedTask;
     private readonly CancellationTokenSource _stop = new();
 
@@ -95,15 +94,15 @@ internal sealed class DemoRun : IAsyncDisposable
 
             """);
 
+        // The gateway as `ssh-mux serve --config` runs it, with this directory as its SSH
+        // directory: the routes file above, known_hosts, ssh-mux-authorized-keys, its host key.
         var directory = new SshDirectory(Directory);
-        var hostKey = LocalServer.LoadOrCreateHostKey(directory, _log);
-        var trust = new KnownHostsTrust([File("known_hosts")], _log);
-        _pool = new Upstream(new UpstreamConnector(new UpstreamTarget("127.0.0.1", UpstreamPort, UpstreamUser, [File("id_upstream")]), trust, _log));
-        _gateway = new LocalServer(0, hostKey, LocalServer.LoadAuthorizedKeys(directory, _log), _pool, _log);
-        _gateway.Start();
+        var catalog = new RouteCatalog(directory, RoutesFile, useSshConfig: false, _log);
+        _gateway = Gateway.Start(directory, Gateway.Routes(catalog), broker: null, new GatewayOptions { Port = 0 }, _log);
         _gatewayLoop = _gateway.RunAsync(_stop.Token);
+        using var hostKey = PrivateKeyFile.Load(directory.HostKey);
 
-        WriteText("ssh-mux-known-hosts", $"[127.0.0.1]:{Invariant(GatewayPort)} {SshPublicKeyLine.Format(hostKey.PublicKey, null)}\n");
+        WriteText("ssh-mux-known-hosts", $"[127.0.0.1]:{Invariant(GatewayPort)} {SshPublicKeyLine.Format(hostKey.Key.PublicKey, null)}\n");
         WriteText("ssh_config",
             $"""
             # Written by `ssh-mux demo`: what `ssh-mux setup-config` writes for a route.
@@ -184,11 +183,6 @@ internal sealed class DemoRun : IAsyncDisposable
         {
             await _gateway.DisposeAsync().ConfigureAwait(false);
             await _gatewayLoop.ConfigureAwait(false);
-        }
-
-        if (_pool is not null)
-        {
-            await _pool.DisposeAsync().ConfigureAwait(false);
         }
 
         if (_upstreamServer is not null)

@@ -20,6 +20,9 @@ internal sealed record LocalServerSettings
 {
     /// <summary>sshd's ClientAliveInterval / ClientAliveCountMax toward local clients.</summary>
     public KeepaliveSettings ClientKeepalive { get; init; } = KeepaliveSettings.Default;
+
+    /// <summary>Called for every session channel relayed (route name, client address): desktop notifications.</summary>
+    public Action<string, string>? SessionOpened { get; init; }
 }
 
 /// <summary>
@@ -262,6 +265,11 @@ internal sealed class LocalServer : IAsyncDisposable
         }
 
         Interlocked.Increment(ref _sessions);
+        if (open.ChannelType == "session")
+        {
+            _settings.SessionOpened?.Invoke(route.Name, remote);
+        }
+
         return ChannelOpenDecision.Accept(async channel =>
         {
             try
