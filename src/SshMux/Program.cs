@@ -10,6 +10,13 @@ internal static class Program
         var root = new RootCommand("ssh-mux: one authenticated SSH connection per host, shared by every tool that speaks SSH.");
         root.Subcommands.Add(ScanCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(DaemonCommand.Create());
+        root.Subcommands.Add(ConnectCommand.Create());
+        root.Subcommands.Add(PromptCommand.Create());
+        root.Subcommands.Add(StatusCommand.Create());
+        root.Subcommands.Add(StopCommand.Create());
+        root.Subcommands.Add(LockCommand.CreateLock());
+        root.Subcommands.Add(LockCommand.CreateUnlock());
         var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
         try
         {
