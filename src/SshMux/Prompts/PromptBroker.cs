@@ -96,7 +96,7 @@ internal sealed class PromptBroker : IPromptBroker
         Log(SshLogLevel.Info, $"Asking {frontEnd.Description} for the {what}");
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.Timeout);
-        var asking = frontEnd.AskAsync(request, timeout.Token);
+        var asking = Start(frontEnd, request, timeout.Token);
         IReadOnlyList<byte[]>? answers;
         try
         {
@@ -114,8 +114,9 @@ internal sealed class PromptBroker : IPromptBroker
             ZeroWhenDone(asking);
             throw;
         }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // Whatever broke in a front end (a missing askpass program, a closed socket), the prompt fails closed.
             Log(SshLogLevel.Warning, $"{frontEnd.Description} failed while asking the {what}: {e.Message}");
             return null;
         }
@@ -134,6 +135,18 @@ internal sealed class PromptBroker : IPromptBroker
         }
 
         return answers;
+    }
+
+    private static Task<IReadOnlyList<byte[]>?> Start(IPromptFrontEnd frontEnd, PromptRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return frontEnd.AskAsync(request, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return Task.FromException<IReadOnlyList<byte[]>?>(e);
+        }
     }
 
     /// <summary>Zeroes answers that arrive after the caller stopped waiting for them.</summary>
