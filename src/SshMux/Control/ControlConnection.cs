@@ -41,6 +41,33 @@ internal sealed class ControlConnection(Stream stream, int maxLineBytes) : IAsyn
         }
     }
 
+    /// <summary>
+    /// Reads and discards what the peer still sends, for a moment, before a close: closing a
+    /// socket with unread data resets the connection, and the peer would lose the error reply.
+    /// </summary>
+    public async Task DrainAsync(TimeSpan time, int maxBytes)
+    {
+        using var deadline = new CancellationTokenSource(time);
+        var scratch = new byte[4096];
+        try
+        {
+            for (var total = 0; total < maxBytes;)
+            {
+                var read = await stream.ReadAsync(scratch, deadline.Token).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    return;
+                }
+
+                total += read;
+            }
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // Closed or slow: close now either way.
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         Reader.Clear();

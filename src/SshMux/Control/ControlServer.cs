@@ -163,6 +163,7 @@ internal sealed class ControlServer(IControlListener listener, IPoolControl pool
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             await connection.WriteLineAsync(line, timeout.Token).ConfigureAwait(false);
+            await connection.DrainAsync(TimeSpan.FromSeconds(1), 1 << 20).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
         {
