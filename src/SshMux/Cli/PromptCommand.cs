@@ -86,29 +86,38 @@ internal static class PromptCommand
         public async Task<bool> RunAsync(CancellationToken cancellationToken)
         {
             var reading = Task.Run(() => ReadAsync(cancellationToken), CancellationToken.None);
-            await foreach (var (id, request) in _prompts.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            while (true)
             {
-                if (_cancelled.TryRemove(id, out _))
+                var next = _prompts.Reader.WaitToReadAsync(cancellationToken).AsTask();
+                await Task.WhenAny(next, input.EndOfInput).ConfigureAwait(false);
+                if (!next.IsCompleted || input.Ended)
+                {
+                    // Standard input ended while no prompt was waiting: nobody is left to answer.
+                    await output.WriteLineAsync("ssh-mux prompt: input ended; detaching").ConfigureAwait(false);
+                    await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    return false;
+                }
+
+                if (!await next.ConfigureAwait(false))
+                {
+                    break;
+                }
+
+                if (!_prompts.Reader.TryRead(out var prompt) || _cancelled.TryRemove(prompt.Id, out _))
                 {
                     continue;
                 }
 
                 using var asking = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                _asking[id] = asking;
+                _asking[prompt.Id] = asking;
                 try
                 {
-                    await AskAsync(id, request, asking.Token, cancellationToken).ConfigureAwait(false);
+                    await AskAsync(prompt.Id, prompt.Request, asking.Token, cancellationToken).ConfigureAwait(false);
                 }
                 finally
                 {
-                    _asking.TryRemove(id, out _);
-                    _cancelled.TryRemove(id, out _);
-                }
-
-                if (input.Ended)
-                {
-                    await output.WriteLineAsync("ssh-mux prompt: input ended; detaching").ConfigureAwait(false);
-                    return false;
+                    _asking.TryRemove(prompt.Id, out _);
+                    _cancelled.TryRemove(prompt.Id, out _);
                 }
             }
 
@@ -190,7 +199,7 @@ internal static class PromptCommand
             var confirm = kind is PromptKind.HostKey or PromptKind.Approval;
             while (true)
             {
-                var text = PromptText.Line(field.Text);
+                var text = PromptText.Line(field.Text).TrimEnd();
                 var hint = confirm ? " (yes/no)" : field.Echo ? string.Empty : " (input hidden)";
                 await output.WriteAsync(input is LineAnswerInput ? text + hint + "\n" : text + hint + " ").ConfigureAwait(false);
                 await output.FlushAsync(cancellationToken).ConfigureAwait(false);

@@ -43,9 +43,9 @@ internal sealed class RemotePromptFrontEnd(ControlConnection connection, string 
             using (cancellationToken.Register(() => answer.TrySetResult(null)))
             {
                 var result = await answer.Task.ConfigureAwait(false);
-                if (result is null && !_closed)
+                if (result is null && cancellationToken.IsCancellationRequested && !_closed)
                 {
-                    // Timed out or abandoned here: the terminal stops asking. Best effort.
+                    // Timed out or abandoned here (not by the terminal): the terminal stops asking. Best effort.
                     await TrySendAsync(ControlProtocol.CancelJson(id)).ConfigureAwait(false);
                 }
 

@@ -13,6 +13,9 @@ internal interface IAnswerInput
 
     /// <summary>True once standard input has ended (line mode).</summary>
     bool Ended { get; }
+
+    /// <summary>Completes when standard input ends (never for a terminal, where Ctrl-C ends the program).</summary>
+    Task EndOfInput { get; }
 }
 
 /// <summary>
@@ -23,6 +26,8 @@ internal interface IAnswerInput
 internal sealed class TerminalAnswerInput : IAnswerInput
 {
     public bool Ended => false;
+
+    public Task EndOfInput { get; } = new TaskCompletionSource().Task;
 
     public async Task<byte[]?> ReadAsync(bool echo, CancellationToken cancellationToken)
     {
@@ -93,6 +98,7 @@ internal sealed class TerminalAnswerInput : IAnswerInput
 internal sealed class LineAnswerInput : IAnswerInput
 {
     private readonly Channel<byte[]?> _lines = Channel.CreateBounded<byte[]?>(16);
+    private readonly TaskCompletionSource _endOfInput = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _ended;
 
     public LineAnswerInput(Stream input)
@@ -101,6 +107,8 @@ internal sealed class LineAnswerInput : IAnswerInput
     }
 
     public bool Ended => _ended;
+
+    public Task EndOfInput => _endOfInput.Task;
 
     public async Task<byte[]?> ReadAsync(bool echo, CancellationToken cancellationToken)
     {
@@ -140,15 +148,7 @@ internal sealed class LineAnswerInput : IAnswerInput
             reader.Clear();
             await _lines.Writer.WriteAsync(null).ConfigureAwait(false);
             _lines.Writer.TryComplete();
-        }
-    }
-
-    /// <summary>Zeroes a line the prompt did not take.</summary>
-    public static void Zero(byte[]? line)
-    {
-        if (line is not null)
-        {
-            CryptographicOperations.ZeroMemory(line);
+            _endOfInput.TrySetResult();
         }
     }
 }
