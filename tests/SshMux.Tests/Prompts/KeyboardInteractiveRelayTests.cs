@@ -82,20 +82,26 @@ public sealed class KeyboardInteractiveRelayTests(ITestOutputHelper output)
         {
             await using var rig = await Rig.StartAsync(run, Relayed, null);
             var asked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var client = await OurClient.ConnectAsync(rig.GatewayPort, run, null, ct);
-            var signing = rig.SignInAsync(client, async (_, token) =>
+            var signing = rig.SignInAsync(client, async (_, _) =>
             {
+                // The person walked away: the client sits in the round until the test lets it go.
                 asked.TrySetResult();
-                await Task.Delay(Timeout.Infinite, token);
+                await release.Task;
                 return null;
             }, ct);
             await asked.Task.WaitAsync(ct);
-            await client.DisposeAsync();
-            await Assert.ThrowsAnyAsync<Exception>(() => signing);
 
-            // The upstream's prompt was answered with nothing: its connection attempt failed, promptly.
+            // Closing the client's transport ends the gateway's conversation, which cancels the upstream's prompt.
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var disposing = client.DisposeAsync().AsTask();
             var failure = await Assert.ThrowsAnyAsync<Exception>(() => rig.UpstreamAuthenticated.WaitAsync(TimeSpan.FromSeconds(20), ct));
             Assert.IsNotType<TimeoutException>(failure);
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"the upstream prompt was cancelled only after {watch.Elapsed}");
+            release.TrySetResult();
+            await disposing.WaitAsync(ct);
+            await Assert.ThrowsAnyAsync<Exception>(() => signing.WaitAsync(ct));
         });
     }
 
