@@ -129,6 +129,32 @@ public sealed class PromptAttachTests
     }
 
     [Fact]
+    public async Task On_a_terminal_a_secret_is_not_echoed_and_an_echoed_answer_is()
+    {
+        // script(1) (util-linux) gives ssh-mux prompt a pseudo-terminal, as a person's terminal would.
+        await using var rig = new ControlRig();
+        var environment = rig.Environment;
+        environment["TERM"] = "xterm";
+        await using var prompt = PipedProcess.Start("script", "/usr/bin/script", ["-qfec", $"{SshMuxProcess.Dotnet} {SshMuxProcess.Dll} prompt", "/dev/null"], environment);
+        var output = new LineCollector(prompt.Stdout);
+        await output.WaitForAsync(l => l.Contains("ssh-mux prompt: attached", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        var login = rig.Broker.AskAsync(Login, CancellationToken.None);
+        await output.WaitForAsync(l => l.Contains("Password: (input hidden)", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        await Task.Delay(300);
+        await prompt.Stdin.WriteAsync("hunter2\r"u8.ToArray());
+        await prompt.Stdin.FlushAsync();
+        await output.WaitForAsync(l => l.Contains("Passcode:", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        await Task.Delay(300);
+        await prompt.Stdin.WriteAsync("424242\r"u8.ToArray());
+        await prompt.Stdin.FlushAsync();
+        var answers = await login.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(["hunter2", "424242"], answers!.Select(a => Encoding.UTF8.GetString(a)));
+        await output.WaitForAsync(l => l.Contains("424242", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain("hunter2", output.Text, StringComparison.Ordinal);
+        Assert.Contains("ssh-mux login prompt for route web -> deploy@10.0.0.10:22", output.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_ssh_mux_prompt_program_without_a_daemon_says_so()
     {
         using var runtime = new TempDirectory("sshmux-control-");
