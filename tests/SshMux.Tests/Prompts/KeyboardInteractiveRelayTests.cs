@@ -60,6 +60,40 @@ public sealed class KeyboardInteractiveRelayTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public Task An_upstream_that_is_already_connected_ends_the_round_at_once_without_prompts()
+    {
+        var run = new InteropRun(output);
+        return run.RunAsync(async ct =>
+        {
+            var routes = new List<string>();
+            await using var rig = await Rig.StartAsync(run, Relayed, null, (route, _) =>
+            {
+                // The pool already holds a connection for the route: nothing to ask.
+                routes.Add(route.Name);
+                return Task.CompletedTask;
+            });
+            var rounds = new List<KeyboardInteractiveRound>();
+            var result = await rig.SignInAsync(Code, rounds, ct);
+            Assert.Equal([SshAuthMethods.PublicKey, SshAuthMethods.KeyboardInteractive], result.Methods);
+            Assert.Empty(rounds);
+            Assert.Equal(["web"], routes);
+        });
+    }
+
+    [Fact]
+    public Task A_failing_upstream_connection_refuses_the_round()
+    {
+        var run = new InteropRun(output);
+        return run.RunAsync(async ct =>
+        {
+            await using var rig = await Rig.StartAsync(run, Relayed, null, (_, _) => throw new IOException("connection refused"));
+            var rounds = new List<KeyboardInteractiveRound>();
+            await Assert.ThrowsAsync<SshAuthenticationException>(() => rig.SignInAsync(Code, rounds, ct));
+            Assert.Empty(rounds);
+        });
+    }
+
+    [Fact]
     public Task A_route_without_the_relay_signs_in_with_publickey_alone()
     {
         var run = new InteropRun(output);
@@ -181,14 +215,14 @@ public sealed class KeyboardInteractiveRelayTests(ITestOutputHelper output)
 
         public SshServerAuthentication Gateway { get; private set; } = null!;
 
-        public static async Task<Rig> StartAsync(InteropRun run, Route route, SshPublicKey? opensshKey)
+        public static async Task<Rig> StartAsync(InteropRun run, Route route, SshPublicKey? opensshKey, Func<Route, CancellationToken, Task>? connected = null)
         {
             var upstream = OurAuthServer.Start(run, new OtpAuthenticator());
             var clientKey = SshPrivateKey.Generate("ssh-ed25519");
             var keys = new PublicKeyListAuthenticator([clientKey.PublicKey, .. opensshKey is null ? Array.Empty<SshPublicKey>() : [opensshKey]]);
             var broker = new PromptBroker(new PromptBrokerOptions { Timeout = TimeSpan.FromSeconds(30), Log = run.TransportLog("broker") });
             Rig? rig = null;
-            var relay = new KeyboardInteractiveRelay(keys, user => user == route.Name ? route : null, broker, (r, ct) => rig!.ConnectUpstreamAsync(run, broker, r, ct), run.TransportLog("relay"));
+            var relay = new KeyboardInteractiveRelay(keys, user => user == route.Name ? route : null, broker, connected ?? ((r, ct) => rig!.ConnectUpstreamAsync(run, broker, r, ct)), run.TransportLog("relay"));
             var gateway = OurAuthServer.Start(run, relay, o => o.FailureDelay = TimeSpan.Zero);
             rig = new Rig(upstream, gateway, clientKey);
             rig.Watch(gateway);
