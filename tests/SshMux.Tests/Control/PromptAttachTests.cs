@@ -9,7 +9,7 @@ namespace SshMux.Tests.Control;
 
 /// <summary>prompt-attach on the wire, and the real `ssh-mux prompt` program answering from its standard input.</summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-public sealed class PromptAttachTests
+public sealed class PromptAttachTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly PromptRequest Login = new(
         PromptKind.KeyboardInteractive, "web", "deploy@10.0.0.10:22",
@@ -38,6 +38,28 @@ public sealed class PromptAttachTests
         await client.Connection.WriteLineAsync($"answer {id} {Convert.ToBase64String("hunter2"u8)} {Convert.ToBase64String("424242"u8)}", CancellationToken.None);
         var answers = await asking.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(["hunter2", "424242"], answers!.Select(a => Encoding.UTF8.GetString(a)));
+    }
+
+    [Fact]
+    public async Task Prompts_go_round_the_control_socket_quickly()
+    {
+        await using var rig = new ControlRig();
+        await using var client = await ControlClient.ConnectAsync(rig.Endpoint, CancellationToken.None);
+        await client.RequestAsync("prompt-attach", TimeSpan.FromSeconds(10), CancellationToken.None);
+        const int Rounds = 500;
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < Rounds; i++)
+        {
+            var asking = rig.Broker.AskAsync(Login, CancellationToken.None);
+            var line = await client.Connection.ReadLineAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
+            var id = JsonDocument.Parse(line!.Value).RootElement.GetProperty("id").GetInt64();
+            await client.Connection.WriteLineAsync($"answer {id} eA== eQ==", CancellationToken.None);
+            Assert.Equal(2, (await asking.WaitAsync(TimeSpan.FromSeconds(10)))!.Count);
+        }
+
+        var each = watch.Elapsed / Rounds;
+        output.WriteLine($"{Rounds} prompts answered over the control socket: {each.TotalMicroseconds:0} us each");
+        Assert.True(each < TimeSpan.FromMilliseconds(20), $"a prompt round trip took {each.TotalMilliseconds:0.0} ms");
     }
 
     [Fact]
