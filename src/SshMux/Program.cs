@@ -17,6 +17,13 @@ internal static class Program
         root.Subcommands.Add(InstallCommand.CreateInstall());
         root.Subcommands.Add(InstallCommand.CreateUninstall());
         root.Subcommands.Add(SignProxy.SignProxyCommand.Create());
+        root.Subcommands.Add(DaemonCommand.Create());
+        root.Subcommands.Add(ConnectCommand.Create());
+        root.Subcommands.Add(PromptCommand.Create());
+        root.Subcommands.Add(StatusCommand.Create());
+        root.Subcommands.Add(StopCommand.Create());
+        root.Subcommands.Add(LockCommand.CreateLock());
+        root.Subcommands.Add(LockCommand.CreateUnlock());
         var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
         try
         {
