@@ -17,7 +17,7 @@ internal static class Program
         root.Subcommands.Add(InstallCommand.CreateInstall());
         root.Subcommands.Add(InstallCommand.CreateUninstall());
         root.Subcommands.Add(SignProxy.SignProxyCommand.Create());
-        root.Subcommands.Add(DaemonCommand.Create());
+        root.Subcommands.Add(DaemonCommand.Create(DaemonGatewayHook.StartAsync));
         root.Subcommands.Add(ConnectCommand.Create());
         root.Subcommands.Add(PromptCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());

@@ -2,6 +2,8 @@ using System.CommandLine;
 using SshMux.Control;
 using SshMux.Pool;
 using SshMux.Prompts;
+using SshMux.Logging;
+using SshMux.Paths;
 using SshMux.Ssh.Transport;
 
 namespace SshMux.Cli;
@@ -60,7 +62,12 @@ internal static class DaemonCommand
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(endpoint);
-        var log = ConsoleLog.Create(settings.Verbose);
+        // ssh-mux.log in the SSH directory as well as stderr, crashes recorded (issue: logging).
+        if (ServiceLog.Start(SshDirectory.ForCurrentUser(), settings.Verbose ? "debug" : null, Console.Error) is not { } log)
+        {
+            return ExitCodes.Usage;
+        }
+
         IControlListener listener;
         try
         {

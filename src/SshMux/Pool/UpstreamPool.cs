@@ -117,6 +117,16 @@ internal sealed class UpstreamPool : IPoolControl, IAsyncDisposable
     }
 
     /// <summary>
+    /// Makes sure the route's upstream connection for <paramref name="localUser"/> exists,
+    /// connecting when there is none (prompts go through the broker meanwhile); opens no channel.
+    /// </summary>
+    public async Task EnsureConnectedAsync(Route route, string localUser, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(route);
+        await AcquireAsync(route, route.Jumps.Count, localUser, session: false, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// A refusal that means "this connection is full". sshd refuses a session beyond
     /// MaxSessions (session.c session_new: "no more sessions" in its log) with only the generic
     /// "open failed" of serverloop.c server_input_channel_open, whose reason code is

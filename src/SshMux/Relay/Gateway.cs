@@ -69,6 +69,11 @@ internal sealed class Gateway : IAsyncDisposable
         try
         {
             var authorized = LocalServer.LoadAuthorizedKeys(directory, log, options.PermitUserEnvironment);
+            if (broker is PromptBroker prompts)
+            {
+                authorized = WithKeyboardInteractiveRelay(authorized, routes, prompts, pool, log);
+            }
+
             server = new LocalServer(options.Port, hostKey, authorized, routes, pool, log, new LocalServerSettings
             {
                 ClientKeepalive = options.Keepalive,
@@ -85,6 +90,20 @@ internal sealed class Gateway : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Routes with relay_keyboard_interactive: after the client's publickey, the upstream is
+    /// connected during the client's own keyboard-interactive round, and its prompts (OTPs)
+    /// are served to the client. The upstream connection is the one its later channels use:
+    /// pooled for the key the client signed in with.
+    /// </summary>
+    private static LocalAuthorization WithKeyboardInteractiveRelay(LocalAuthorization authorized, RouteTable routes, PromptBroker broker, UpstreamPool pool, SshLog log) =>
+        new(address =>
+        {
+            var recorder = new AcceptedKeyRecorder(authorized.ForClient(address));
+            return new KeyboardInteractiveRelay(recorder, routes.Resolve, broker,
+                (route, ct) => pool.EnsureConnectedAsync(route, recorder.Fingerprint ?? throw new InvalidOperationException("no key signed in"), ct), log);
+        });
 
     /// <summary>A route table over the catalog: every lookup reads the routes file and ssh config again.</summary>
     public static RouteTable Routes(RouteCatalog catalog)

@@ -48,7 +48,7 @@ internal sealed record ServiceSpec(string Program, IReadOnlyList<string> Argumen
 
         var routes = Path.GetFullPath(routesFile ?? directory.Routes);
         arguments.AddRange([
-            "serve", "--config", routes,
+            "daemon", "--config", routes,
             "-p", port.ToString(CultureInfo.InvariantCulture),
             "--timeout", timeout.ToString(CultureInfo.InvariantCulture),
             "--max-lifetime", maxLifetime.ToString(CultureInfo.InvariantCulture),

@@ -185,7 +185,7 @@ public sealed class ControlSocketTests
     public async Task Requests_follow_one_another_on_a_connection()
     {
         await using var rig = new ControlRig();
-        rig.Pool.Entries.Add(new Pool.PoolEntryStatus("web", "deploy@10.0.0.10:22", TimeSpan.FromSeconds(75), TimeSpan.FromSeconds(3), 2, 1234, 5678, "active"));
+        rig.Pool.Entries.Add(new SshMux.Pool.PoolEntryStatus("web", "deploy@10.0.0.10:22", TimeSpan.FromSeconds(75), TimeSpan.FromSeconds(3), 2, 1234, 5678, "active"));
         using var socket = await rig.ConnectRawAsync();
         await socket.SendAsync("lock\r\nstatus\nunlock\nbogus\nstop\n"u8.ToArray());
         var lines = (await ControlRig.ReadToEndAsync(socket, TimeSpan.FromSeconds(10))).Split('\n', StringSplitOptions.RemoveEmptyEntries);

@@ -56,12 +56,12 @@ public sealed class ServiceTests : IDisposable
     {
         var spec = Spec();
         Assert.Equal("/opt/ssh mux/ssh-mux", spec.Program);
-        Assert.Equal(["serve", "--config", directory.Routes, "-p", "2222", "--timeout", "600", "--max-lifetime", "43200"], spec.Arguments);
+        Assert.Equal(["daemon", "--config", directory.Routes, "-p", "2222", "--timeout", "600", "--max-lifetime", "43200"], spec.Arguments);
         Assert.Empty(spec.Environment);
 
         var viaDotnet = Spec("/usr/share/dotnet/dotnet");
         Assert.Equal("/opt/ssh mux/ssh-mux.dll", viaDotnet.Arguments[0]);
-        Assert.Equal("serve", viaDotnet.Arguments[1]);
+        Assert.Equal("daemon", viaDotnet.Arguments[1]);
 
         Assert.Throws<SetupException>(() => ServiceSpec.Create(directory, null, 0, 600, 0, "/usr/bin/ssh-mux", "x.dll"));
         Assert.Throws<SetupException>(() => ServiceSpec.Create(directory, null, 2222, 0, 0, "/usr/bin/ssh-mux", "x.dll"));

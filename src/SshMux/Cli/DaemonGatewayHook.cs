@@ -1,0 +1,29 @@
+using SshMux.Paths;
+using SshMux.Pool;
+using SshMux.Relay;
+using SshMux.Routing;
+
+namespace SshMux.Cli;
+
+/// <summary>The daemon's gateway: routes from the routes file and ~/.ssh/config, every prompt through the daemon's broker.</summary>
+internal static class DaemonGatewayHook
+{
+    public static Task<DaemonGateway> StartAsync(DaemonContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var directory = SshDirectory.ForCurrentUser();
+        var catalog = new RouteCatalog(directory, context.Settings.RoutesFile, useSshConfig: true, context.Log);
+
+        // A broken routes file stops the daemon at start with its FILE:LINE message; later
+        // edits are read on every lookup and an error then refuses only new sessions.
+        var count = catalog.FileRoutes().Count;
+        var gateway = Gateway.Start(directory, Gateway.Routes(catalog), context.Broker, new GatewayOptions
+        {
+            Port = context.Settings.Port,
+            Pool = new PoolOptions { IdleTimeout = context.Settings.IdleTimeout, MaxLifetime = context.Settings.MaxLifetime },
+        }, context.Log);
+        context.Log(Ssh.Transport.SshLogLevel.Info, $"Listening on 127.0.0.1:{gateway.Port}, {count} route(s) in {catalog.RoutesFilePath} and the Host aliases of ~/.ssh/config");
+        _ = gateway.RunAsync(cancellationToken);
+        return Task.FromResult(new DaemonGateway(gateway.Pool, gateway));
+    }
+}
