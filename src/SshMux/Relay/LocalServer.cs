@@ -48,6 +48,12 @@ internal sealed class LocalServer : IAsyncDisposable
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
+    /// <summary>The limit on connections not yet authenticated (sshd's MaxStartups).</summary>
+    public StartupLimiter Startups { get; init; } = new();
+
+    /// <summary>Time from connect until a client must have authenticated (sshd's LoginGraceTime).</summary>
+    public TimeSpan LoginGraceTime { get; init; } = TimeSpan.FromSeconds(120);
+
     public void Start() => _listener.Start();
 
     /// <summary>Loads the host key, or generates and saves one (mode 0600) on first start.</summary>
@@ -131,12 +137,20 @@ internal sealed class LocalServer : IAsyncDisposable
             }
 
             client.NoDelay = true;
-            SshTransport.RunDetached(() => ServeAsync(client));
+            if (Startups.TryEnter(out var refusal) is not { } slot)
+            {
+                _log(SshLogLevel.Warning, $"Dropped connection from {client.Client.RemoteEndPoint}: {refusal}");
+                client.Dispose();
+                continue;
+            }
+
+            SshTransport.RunDetached(() => ServeAsync(client, slot));
         }
     }
 
-    private async Task ServeAsync(TcpClient client)
+    private async Task ServeAsync(TcpClient client, StartupLimiter.Slot slot)
     {
+        using var startup = slot;
         var remote = client.Client.RemoteEndPoint?.ToString() ?? "?";
         SshTransport transport;
         SshServerAuthentication? auth = null;
@@ -156,7 +170,7 @@ internal sealed class LocalServer : IAsyncDisposable
             transport = await SshTransport.AcceptAsync(new QuickAckStream(client.Client), options, t =>
             {
                 var router = new SshServiceRouter(t);
-                auth = new SshServerAuthentication(router, _authorization.ForClient((client.Client.RemoteEndPoint as IPEndPoint)?.Address), new ServerAuthOptions { Log = _log });
+                auth = new SshServerAuthentication(router, _authorization.ForClient((client.Client.RemoteEndPoint as IPEndPoint)?.Address), new ServerAuthOptions { Log = _log, GracePeriod = LoginGraceTime });
                 var authentication = auth;
                 var connection = new SshConnectionService(router)
                 {
@@ -191,6 +205,8 @@ internal sealed class LocalServer : IAsyncDisposable
         {
             _log(SshLogLevel.Info, $"Local client {remote} did not authenticate: {e.Message}");
         }
+
+        startup.Dispose();
 
         await transport.Completion.ConfigureAwait(false);
         client.Dispose();

@@ -63,7 +63,7 @@ public class ClientRemoteForwardTests(ITestOutputHelper output)
         await using var session = await OurSession.ConnectWithKeyAsync(_run, sshd.Port, Environment.UserName, key, ct);
         var forwarding = new RemoteForwarding(session.Connection);
         var refused = await Assert.ThrowsAsync<SshException>(() => forwarding.RequestAsync("127.0.0.1", 0, (_, _) => Task.CompletedTask, ct));
-        _run.Note("refusal: " + refused.Message);
+        Report("refusal: " + refused.Message);
         Assert.Contains("refused to forward 127.0.0.1:0", refused.Message, StringComparison.Ordinal);
 
         var result = await session.ExecAsync("echo still-usable", pty: false, ct);
@@ -83,7 +83,7 @@ public class ClientRemoteForwardTests(ITestOutputHelper output)
 
             return EchoAsync(channel, ct);
         }, ct);
-        _run.Note($"the server listens on 127.0.0.1:{forward.BoundPort} for us");
+        Report($"the server listens on 127.0.0.1:{forward.BoundPort} for us");
         Assert.InRange(forward.BoundPort, 1u, 65535u);
 
         // Three clients at once, each with its own channel, each byte-exact both ways.
@@ -105,7 +105,7 @@ public class ClientRemoteForwardTests(ITestOutputHelper output)
         if (!cancelWorks)
         {
             var refused = await Assert.ThrowsAsync<SshException>(() => forward.CancelAsync(ct));
-            _run.Note("cancel refused: " + refused.Message);
+            Report("cancel refused: " + refused.Message);
             Assert.Contains($"refused to cancel the forward of 127.0.0.1:{forward.BoundPort}", refused.Message, StringComparison.Ordinal);
             return forward.BoundPort;
         }
@@ -176,5 +176,11 @@ public class ClientRemoteForwardTests(ITestOutputHelper output)
             Assert.True(DateTime.UtcNow < deadline, $"127.0.0.1:{port} still accepts connections 5 s after cancel-tcpip-forward");
             await Task.Delay(100, ct);
         }
+    }
+
+    private void Report(string line)
+    {
+        _run.Note(line);
+        output.WriteLine(line);
     }
 }
