@@ -2,6 +2,7 @@ using System.CommandLine;
 using SshMux.Paths;
 using SshMux.Relay;
 using SshMux.Ssh;
+using SshMux.Ssh.Keys;
 using SshMux.Ssh.Transport;
 using SshMux.Trust;
 
@@ -20,9 +21,11 @@ internal static class ServeCommand
         var identity = new Option<string[]>("--identity", "-i") { Description = "Private key file for the upstream (repeatable; the agent and ~/.ssh/id_* are tried too)", AllowMultipleArgumentsPerToken = false };
         var port = new Option<int>("--port", "-p") { Description = "Local port to listen on (127.0.0.1 only)", DefaultValueFactory = _ => 2222 };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log protocol details" };
+        var trustedCaKeys = new Option<string?>("--trusted-user-ca-keys") { Description = "File of CA public keys (sshd's TrustedUserCAKeys): user certificates they signed are accepted for the user names they list as principals" };
+        var permitUserEnvironment = new Option<bool>("--permit-user-environment") { Description = "Honour environment=\"NAME=value\" options in ssh-mux-authorized-keys (sshd's PermitUserEnvironment)" };
         var command = new Command("serve", "Run the local SSH server in the foreground and relay every session over one upstream connection")
         {
-            remote, user, identity, port, verbose,
+            remote, user, identity, port, verbose, trustedCaKeys, permitUserEnvironment,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -46,13 +49,24 @@ internal static class ServeCommand
                 return ExitCodes.Usage;
             }
 
+            IReadOnlyList<SshPublicKey> caKeys = [];
+            if (parse.GetValue(trustedCaKeys) is { } caFile && !TrustedUserCaKeysFile.TryLoad(caFile, out caKeys, out var caError))
+            {
+                await Console.Error.WriteLineAsync("ssh-mux serve: --trusted-user-ca-keys: " + caError).ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
             var log = ConsoleLog.Create(parse.GetValue(verbose));
-            return await RunAsync(target, userName, parse.GetValue(identity) ?? [], localPort, log, ct).ConfigureAwait(false);
+            var access = new LocalAccess(caKeys, parse.GetValue(permitUserEnvironment));
+            return await RunAsync(target, userName, parse.GetValue(identity) ?? [], localPort, access, log, ct).ConfigureAwait(false);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(HostPort target, string user, string[] identities, int port, SshLog log, CancellationToken cancellationToken)
+    /// <summary>Who may use the local server beyond ssh-mux-authorized-keys.</summary>
+    private sealed record LocalAccess(IReadOnlyList<SshPublicKey> TrustedUserCaKeys, bool PermitUserEnvironment);
+
+    private static async Task<int> RunAsync(HostPort target, string user, string[] identities, int port, LocalAccess access, SshLog log, CancellationToken cancellationToken)
     {
         var directory = SshDirectory.ForCurrentUser();
         var identityFiles = identities.Length > 0 ? identities : directory.DefaultIdentities.Where(File.Exists).ToArray();
@@ -63,7 +77,7 @@ internal static class ServeCommand
         try
         {
             var hostKey = LocalServer.LoadOrCreateHostKey(directory, log);
-            var authorized = LocalServer.LoadAuthorizedKeys(directory, log);
+            var authorized = LocalServer.LoadAuthorizedKeys(directory, log, access.PermitUserEnvironment, access.TrustedUserCaKeys);
             server = new LocalServer(port, hostKey, authorized, upstream, log);
             server.Start();
         }

@@ -79,16 +79,23 @@ internal sealed class LocalServer : IAsyncDisposable
     /// exist at start, every ~/.ssh/*.pub without restrictions (with a warning, since any key
     /// of the user's then opens every route).
     /// </summary>
-    public static LocalAuthorization LoadAuthorizedKeys(SshDirectory directory, SshLog log, bool permitUserEnvironment = false)
+    public static LocalAuthorization LoadAuthorizedKeys(SshDirectory directory, SshLog log, bool permitUserEnvironment = false, IReadOnlyList<SshPublicKey>? trustedUserCaKeys = null)
     {
-        if (File.Exists(directory.AuthorizedKeys))
+        // Trusted CAs are an explicit choice: with them, a missing file allows no plain key (no *.pub fallback).
+        if (File.Exists(directory.AuthorizedKeys) || trustedUserCaKeys is { Count: > 0 })
         {
             var authenticator = new AuthorizedKeysAuthenticator(new AuthorizedKeysAuthenticatorOptions
             {
                 AuthorizedKeysPath = directory.AuthorizedKeys,
+                TrustedUserCaKeys = trustedUserCaKeys ?? [],
                 PermitUserEnvironment = permitUserEnvironment,
                 Log = log,
             });
+            if (trustedUserCaKeys is { Count: > 0 })
+            {
+                log(SshLogLevel.Info, $"Accepting user certificates signed by {string.Join(", ", trustedUserCaKeys.Select(k => k.GetSha256Fingerprint()))} for the user names they list as principals");
+            }
+
             var file = authenticator.Reload();
             var authorities = file?.Entries.Count(e => e.Options.CertAuthority) ?? 0;
             log(SshLogLevel.Info, $"Allowing the {(file?.Entries.Count ?? 0) - authorities} key(s) and the certificates of {authorities} cert-authority line(s) in {directory.AuthorizedKeys} (read again on every attempt)");
