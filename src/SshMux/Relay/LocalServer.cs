@@ -48,8 +48,12 @@ internal sealed class LocalServer : IAsyncDisposable
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
-    /// <summary>The limit on connections not yet authenticated (sshd's MaxStartups).</summary>
-    public StartupLimiter Startups { get; init; } = new();
+    /// <summary>
+    /// The limit on connections not yet authenticated (sshd's MaxStartups). sshd's 10:30:100
+    /// would drop a user's own tools opening dozens of sessions at once through the relay
+    /// (parallel ssh, ansible forks), so the loopback server starts dropping at 100.
+    /// </summary>
+    public StartupLimiter Startups { get; init; } = new(start: 100, rate: 30, full: 200);
 
     /// <summary>Time from connect until a client must have authenticated (sshd's LoginGraceTime).</summary>
     public TimeSpan LoginGraceTime { get; init; } = TimeSpan.FromSeconds(120);
