@@ -4,6 +4,7 @@ using SshMux.Pool;
 using SshMux.Relay;
 using SshMux.Routing;
 using SshMux.Ssh;
+using SshMux.Ssh.Keys;
 using SshMux.Ssh.Transport;
 using SshMux.Logging;
 using SshMux.Notifications;
@@ -30,15 +31,28 @@ internal static class ServeCommand
         var logLevel = LogLevels.CreateOption();
         var notify = DesktopNotifier.CreateOption();
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log protocol details (the same as --log-level debug)" };
+        var trustedCaKeys = new Option<string?>("--trusted-user-ca-keys") { Description = "File of CA public keys (sshd's TrustedUserCAKeys): user certificates they signed are accepted for the user names they list as principals" };
+        var permitUserEnvironment = new Option<bool>("--permit-user-environment") { Description = "Honour environment=\"NAME=value\" options in ssh-mux-authorized-keys (sshd's PermitUserEnvironment)" };
         var command = new Command("serve", "Run the local SSH server in the foreground and relay every session over pooled upstream connections")
         {
-            remote, user, identity, config, noSshConfig, port, timeout, maxLifetime, logLevel, notify, verbose,
+            remote, user, identity, config, noSshConfig, port, timeout, maxLifetime, logLevel, notify, verbose, trustedCaKeys, permitUserEnvironment,
         };
         command.SetAction(async (parse, ct) =>
         {
+            IReadOnlyList<SshPublicKey> caKeys = [];
+            if (parse.GetValue(trustedCaKeys) is { } caFile && !TrustedUserCaKeysFile.TryLoad(caFile, out caKeys, out var caError))
+            {
+                await Console.Error.WriteLineAsync("ssh-mux serve: --trusted-user-ca-keys: " + caError).ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
             var settings = new ServeSettings(parse.GetValue(remote), parse.GetValue(user), parse.GetValue(identity) ?? [], parse.GetValue(config),
                 !parse.GetValue(noSshConfig), parse.GetValue(port), parse.GetValue(timeout), parse.GetValue(maxLifetime),
-                parse.GetValue(verbose) ? "debug" : parse.GetValue(logLevel), parse.GetValue(notify));
+                parse.GetValue(verbose) ? "debug" : parse.GetValue(logLevel), parse.GetValue(notify))
+            {
+                TrustedUserCaKeys = caKeys,
+                PermitUserEnvironment = parse.GetValue(permitUserEnvironment),
+            };
             return await RunAsync(settings, ct).ConfigureAwait(false);
         });
         return command;
@@ -90,6 +104,8 @@ internal static class ServeCommand
         {
             Port = settings.Port,
             Pool = new PoolOptions { IdleTimeout = TimeSpan.FromSeconds(settings.TimeoutSeconds), MaxLifetime = TimeSpan.FromSeconds(settings.MaxLifetimeSeconds) },
+            TrustedUserCaKeys = settings.TrustedUserCaKeys,
+            PermitUserEnvironment = settings.PermitUserEnvironment,
             SessionOpened = notifier.Enabled ? (route, client) => notifier.NewSession(route, "from " + client) : null,
         };
         Gateway gateway;
@@ -118,6 +134,11 @@ internal sealed record ServeSettings(string? RemoteText, string? User, string[] 
     int Port, int TimeoutSeconds, int MaxLifetimeSeconds, string? LogLevel, bool Notify)
 {
     public HostPort? Remote { get; private set; }
+
+    /// <summary>--trusted-user-ca-keys, loaded.</summary>
+    public IReadOnlyList<SshPublicKey> TrustedUserCaKeys { get; init; } = [];
+
+    public bool PermitUserEnvironment { get; init; }
 
     /// <summary>Null when the settings make sense; otherwise what is wrong, naming the option.</summary>
     public string? Validate()

@@ -23,6 +23,9 @@ internal sealed record GatewayOptions
     /// <summary>authorized_keys environment= options are honoured (sshd's PermitUserEnvironment).</summary>
     public bool PermitUserEnvironment { get; init; }
 
+    /// <summary>sshd's TrustedUserCAKeys for the local server: user certificates these CAs signed are accepted.</summary>
+    public IReadOnlyList<SshPublicKey> TrustedUserCaKeys { get; init; } = [];
+
     /// <summary>Called for every new session (route name, client address).</summary>
     public Action<string, string>? SessionOpened { get; init; }
 }
@@ -68,7 +71,7 @@ internal sealed class Gateway : IAsyncDisposable
         LocalServer? server = null;
         try
         {
-            var authorized = LocalServer.LoadAuthorizedKeys(directory, log, options.PermitUserEnvironment);
+            var authorized = LocalServer.LoadAuthorizedKeys(directory, log, options.PermitUserEnvironment, options.TrustedUserCaKeys);
             if (broker is PromptBroker prompts)
             {
                 authorized = WithKeyboardInteractiveRelay(authorized, routes, prompts, pool, log);

@@ -70,6 +70,16 @@ internal sealed class LocalServer : IAsyncDisposable
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
+    /// <summary>
+    /// The limit on connections not yet authenticated (sshd's MaxStartups). sshd's 10:30:100
+    /// would drop a user's own tools opening dozens of sessions at once through the relay
+    /// (parallel ssh, ansible forks), so the loopback server starts dropping at 100.
+    /// </summary>
+    public StartupLimiter Startups { get; init; } = new(start: 100, rate: 30, full: 200);
+
+    /// <summary>Time from connect until a client must have authenticated (sshd's LoginGraceTime).</summary>
+    public TimeSpan LoginGraceTime { get; init; } = TimeSpan.FromSeconds(120);
+
     public void Start() => _listener.Start();
 
     /// <summary>Loads the host key, or generates and saves one (mode 0600) on first start.</summary>
@@ -95,16 +105,23 @@ internal sealed class LocalServer : IAsyncDisposable
     /// exist at start, every ~/.ssh/*.pub without restrictions (with a warning, since any key
     /// of the user's then opens every route).
     /// </summary>
-    public static LocalAuthorization LoadAuthorizedKeys(SshDirectory directory, SshLog log, bool permitUserEnvironment = false)
+    public static LocalAuthorization LoadAuthorizedKeys(SshDirectory directory, SshLog log, bool permitUserEnvironment = false, IReadOnlyList<SshPublicKey>? trustedUserCaKeys = null)
     {
-        if (File.Exists(directory.AuthorizedKeys))
+        // Trusted CAs are an explicit choice: with them, a missing file allows no plain key (no *.pub fallback).
+        if (File.Exists(directory.AuthorizedKeys) || trustedUserCaKeys is { Count: > 0 })
         {
             var authenticator = new AuthorizedKeysAuthenticator(new AuthorizedKeysAuthenticatorOptions
             {
                 AuthorizedKeysPath = directory.AuthorizedKeys,
+                TrustedUserCaKeys = trustedUserCaKeys ?? [],
                 PermitUserEnvironment = permitUserEnvironment,
                 Log = log,
             });
+            if (trustedUserCaKeys is { Count: > 0 })
+            {
+                log(SshLogLevel.Info, $"Accepting user certificates signed by {string.Join(", ", trustedUserCaKeys.Select(k => k.GetSha256Fingerprint()))} for the user names they list as principals");
+            }
+
             var file = authenticator.Reload();
             var authorities = file?.Entries.Count(e => e.Options.CertAuthority) ?? 0;
             log(SshLogLevel.Info, $"Allowing the {(file?.Entries.Count ?? 0) - authorities} key(s) and the certificates of {authorities} cert-authority line(s) in {directory.AuthorizedKeys} (read again on every attempt)");
@@ -153,12 +170,20 @@ internal sealed class LocalServer : IAsyncDisposable
             }
 
             client.NoDelay = true;
-            SshTransport.RunDetached(() => ServeAsync(client));
+            if (Startups.TryEnter(out var refusal) is not { } slot)
+            {
+                _log(SshLogLevel.Warning, $"Dropped connection from {client.Client.RemoteEndPoint}: {refusal}");
+                client.Dispose();
+                continue;
+            }
+
+            SshTransport.RunDetached(() => ServeAsync(client, slot));
         }
     }
 
-    private async Task ServeAsync(TcpClient client)
+    private async Task ServeAsync(TcpClient client, StartupLimiter.Slot slot)
     {
+        using var startup = slot;
         var remote = client.Client.RemoteEndPoint?.ToString() ?? "?";
         SshTransport transport;
         SshServerAuthentication? auth = null;
@@ -179,7 +204,7 @@ internal sealed class LocalServer : IAsyncDisposable
             transport = await SshTransport.AcceptAsync(new QuickAckStream(client.Client), options, t =>
             {
                 var router = new SshServiceRouter(t);
-                auth = new SshServerAuthentication(router, _authorization.ForClient((client.Client.RemoteEndPoint as IPEndPoint)?.Address), new ServerAuthOptions { Log = _log });
+                auth = new SshServerAuthentication(router, _authorization.ForClient((client.Client.RemoteEndPoint as IPEndPoint)?.Address), new ServerAuthOptions { Log = _log, GracePeriod = LoginGraceTime });
                 var authentication = auth;
                 var connection = new SshConnectionService(router)
                 {
@@ -218,6 +243,8 @@ internal sealed class LocalServer : IAsyncDisposable
         {
             _log(SshLogLevel.Info, $"Local client {remote} did not authenticate: {e.Message}");
         }
+
+        startup.Dispose();
 
         await transport.Completion.ConfigureAwait(false);
         keepalive?.Dispose();

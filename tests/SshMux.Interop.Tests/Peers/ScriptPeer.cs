@@ -38,9 +38,9 @@ public static partial class ScriptPeer
     public static Task<(PeerProcess Process, int Port)> NodeServerAsync(InteropRun run, string directory, IEnumerable<string> arguments) =>
         ServerAsync(run, "ssh2 server", Peers.Require("node"), Write(directory, "ssh2_server.js", NodeSsh2Scripts.Server), arguments, NodeEnvironment());
 
-    private static Dictionary<string, string> NodeEnvironment() => new() { ["NODE_PATH"] = PeerPrograms.NodeModules };
+    internal static Dictionary<string, string> NodeEnvironment() => new() { ["NODE_PATH"] = PeerPrograms.NodeModules };
 
-    private static string Write(string directory, string name, string text)
+    internal static string Write(string directory, string name, string text)
     {
         var path = Path.Combine(directory, name);
         File.WriteAllText(path, text);
@@ -62,7 +62,7 @@ public static partial class ScriptPeer
         return new ScriptResult(result, document.RootElement.Clone());
     }
 
-    private static async Task<(PeerProcess Process, int Port)> ServerAsync(InteropRun run, string name, string interpreter, string script, IEnumerable<string> arguments, Dictionary<string, string>? environment)
+    internal static async Task<(PeerProcess Process, int Port)> ServerAsync(InteropRun run, string name, string interpreter, string script, IEnumerable<string> arguments, Dictionary<string, string>? environment)
     {
         var process = run.Track(PeerProcess.Start(name, interpreter, [script, .. arguments], environment));
         try

@@ -64,7 +64,7 @@ public class RelayFileTransferTests(ITestOutputHelper output)
     private static string Port(RelayRig rig) => rig.Serve.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Writes random bytes in 1 MB pieces and returns their SHA-256 (hex).</summary>
-    private static async Task<string> WriteRandomFileAsync(string path, int length, CancellationToken cancellationToken)
+    internal static async Task<string> WriteRandomFileAsync(string path, int length, CancellationToken cancellationToken)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new byte[1024 * 1024];
@@ -79,7 +79,7 @@ public class RelayFileTransferTests(ITestOutputHelper output)
         return Convert.ToHexString(sha.GetHashAndReset());
     }
 
-    private static async Task<string> HashFileAsync(string path, CancellationToken cancellationToken)
+    internal static async Task<string> HashFileAsync(string path, CancellationToken cancellationToken)
     {
         Assert.True(File.Exists(path), path + " was not written");
         await using var file = File.OpenRead(path);

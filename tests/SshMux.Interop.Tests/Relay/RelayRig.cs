@@ -23,6 +23,9 @@ internal sealed record RelayRigOptions
 
     /// <summary>Pass the upstream key with -i instead of leaving it at ~/.ssh/id_ed25519 for serve to find.</summary>
     public bool IdentityOption { get; init; }
+
+    /// <summary>More arguments for serve (flags under test).</summary>
+    public IReadOnlyList<string> ServeArguments { get; init; } = [];
 }
 
 /// <summary>
@@ -118,7 +121,7 @@ internal sealed class RelayRig : IAsyncDisposable
             await File.WriteAllTextAsync(Path.Combine(sshDirectory, "known_hosts"), knownHosts).ConfigureAwait(false);
             await File.WriteAllTextAsync(Path.Combine(sshDirectory, "ssh-mux-authorized-keys"), clientKey.PublicKeyLine + "\n").ConfigureAwait(false);
 
-            string[] serveArguments = options.IdentityOption ? ["-i", upstreamKey.PrivateKeyPath] : [];
+            string[] serveArguments = [.. options.IdentityOption ? ["-i", upstreamKey.PrivateKeyPath] : Array.Empty<string>(), .. options.ServeArguments];
             var serve = await ServeInstance.StartAsync(home, $"127.0.0.1:{sshd.Port.ToString(CultureInfo.InvariantCulture)}", User, serveArguments).ConfigureAwait(false);
             run.Track(serve.Process);
 
