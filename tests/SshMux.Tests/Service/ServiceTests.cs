@@ -75,7 +75,7 @@ public sealed class ServiceTests : IDisposable
     {
         var custom = new SshDirectory("/srv/keys 100%/$HOME", isOverride: true);
         var unit = SystemdUnit.Render(ServiceSpec.Create(custom, null, 2222, 600, 0, "/opt/ssh mux/ssh-mux", "x.dll"));
-        Assert.Contains("ExecStart=\"/opt/ssh mux/ssh-mux\" \"serve\" \"--config\" \"/srv/keys 100%%/$$HOME/ssh-mux-routes.toml\" \"-p\" \"2222\" \"--timeout\" \"600\" \"--max-lifetime\" \"0\"\n", unit, StringComparison.Ordinal);
+        Assert.Contains("ExecStart=\"/opt/ssh mux/ssh-mux\" \"daemon\" \"--config\" \"/srv/keys 100%%/$$HOME/ssh-mux-routes.toml\" \"-p\" \"2222\" \"--timeout\" \"600\" \"--max-lifetime\" \"0\"\n", unit, StringComparison.Ordinal);
         Assert.Contains("Environment=\"SSH_MUX_SSH_DIR=/srv/keys 100%%/$$HOME\"\n", unit, StringComparison.Ordinal);
         Assert.Contains("ReadWritePaths=\"-/srv/keys 100%%/$$HOME\" -%t\n", unit, StringComparison.Ordinal);
         Assert.Contains("NoNewPrivileges=yes\nPrivateTmp=yes\nProtectSystem=strict\n", unit, StringComparison.Ordinal);
