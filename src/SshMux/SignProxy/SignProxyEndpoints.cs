@@ -16,6 +16,20 @@ internal sealed class SignProxyEndpoints(SignProxyOptions options, SshLog log)
 
     private readonly AgentSigner _signer = new(options.Upstream, options.PinnedKey, options.AgentTimeout);
 
+    /// <summary>Runs before every endpoint: refuses what <see cref="BrowserRequestGuard"/> says a browser sent.</summary>
+    public Task GuardAsync(HttpContext context, RequestDelegate next)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(next);
+        if (BrowserRequestGuard.Refusal(context.Request, options.Listen) is not { } refusal)
+        {
+            return next(context);
+        }
+
+        log(SshLogLevel.Warning, $"{context.Request.Path}: {SignProxyStatus.Forbidden} {refusal}");
+        return WriteAsync(context, SignProxyStatus.Forbidden, refusal + "\n");
+    }
+
     public Task HealthAsync(HttpContext context) => WriteAsync(context, SignProxyStatus.Ok, "ok\n");
 
     public Task PublicKeyAsync(HttpContext context) => ServeAsync(context, "publickey", async ct =>
@@ -48,7 +62,7 @@ internal sealed class SignProxyEndpoints(SignProxyOptions options, SshLog log)
     });
 
     /// <summary>Client text quoted in a reason line: short, and without line breaks or control characters.</summary>
-    private static string Printable(string text)
+    internal static string Printable(string text)
     {
         var shown = text.Length <= 64 ? text : text[..64] + "...";
         return string.Create(shown.Length, shown, (span, source) =>

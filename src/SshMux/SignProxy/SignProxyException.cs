@@ -30,6 +30,9 @@ internal static class SignProxyStatus
     /// <summary>A token is configured and the request did not carry it.</summary>
     public const int Unauthorized = 401;
 
+    /// <summary>A request a web browser sent (Origin, Sec-Fetch-*), or a Host that is not loopback on a loopback listener.</summary>
+    public const int Forbidden = 403;
+
     /// <summary>The agent holds no usable key, or not the pinned one.</summary>
     public const int NoMatchingKey = 409;
 

@@ -69,6 +69,7 @@ internal sealed class SignProxyServer : IAsyncDisposable
 
         var app = builder.Build();
         var endpoints = new SignProxyEndpoints(options, log);
+        app.Use(endpoints.GuardAsync);
         app.MapPost("/sign", endpoints.SignAsync);
         app.MapGet("/publickey", endpoints.PublicKeyAsync);
         app.MapGet("/healthz", endpoints.HealthAsync);
