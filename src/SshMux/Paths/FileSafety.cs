@@ -12,6 +12,9 @@ internal sealed class FileSafety(IFileStatusProvider status)
 {
     private const UnixFileMode GroupOrOtherWrite = UnixFileMode.GroupWrite | UnixFileMode.OtherWrite;
 
+    private const UnixFileMode GroupOrOtherAccess = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+        | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+
     public static FileSafety Default { get; } = new(OperatingSystem.IsWindows()
         ? WindowsFileStatusProvider.Instance
         : UnixFileStatusProvider.Instance);
@@ -88,6 +91,26 @@ internal sealed class FileSafety(IFileStatusProvider status)
         if ((stat.Mode & GroupOrOtherWrite) != 0)
         {
             throw new UnsafePathException(full, $"the file is group- or world-writable (mode {Octal(stat.Mode)}; chmod go-w it)");
+        }
+    }
+
+    /// <summary>
+    /// A private key: <see cref="CheckFile"/>, and besides not readable by group or others
+    /// (sshd refuses such a host key: "UNPROTECTED PRIVATE KEY FILE").
+    /// </summary>
+    public void CheckSecretFile(string path)
+    {
+        CheckFile(path);
+        if (!status.HasUnixPermissions)
+        {
+            return;
+        }
+
+        var full = System.IO.Path.GetFullPath(path);
+        var stat = status.LStat(full);
+        if (stat.Kind == FileKind.File && (stat.Mode & GroupOrOtherAccess) != 0)
+        {
+            throw new UnsafePathException(full, $"the private key is accessible by group or others (mode {Octal(stat.Mode)}; chmod 600 it)");
         }
     }
 

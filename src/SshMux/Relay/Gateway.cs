@@ -60,6 +60,10 @@ internal sealed class Gateway : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(directory);
         ArgumentNullException.ThrowIfNull(options);
+
+        // Everything the gateway trusts (host key, authorized keys, routes) lives here.
+        SafeFile.CreatePrivateDirectory(directory.Path);
+        FileSafety.Default.CheckDirectory(directory.Path);
         trust ??= new HostKeyTrust(HostKeyTrustOptions.ForUser(directory), broker, log);
         var connector = new UpstreamConnector(trust, broker, log, new UpstreamSettings
         {

@@ -88,11 +88,14 @@ internal sealed class LocalServer : IAsyncDisposable
         var path = directory.HostKey;
         if (File.Exists(path))
         {
+            // Like sshd: a host key others could read or replace is not this server's secret.
+            FileSafety.Default.CheckSecretFile(path);
+
             // The file object owns the key, which lives as long as the server.
             return PrivateKeyFile.Load(path).Key;
         }
 
-        Directory.CreateDirectory(directory.Path);
+        SafeFile.CreatePrivateDirectory(directory.Path);
         var key = SshPrivateKey.Generate("ssh-ed25519");
         KeyFileWriter.WriteKeyPair(path, key, "ssh-mux local server");
         log(SshLogLevel.Info, $"Generated the local server's host key {path} ({key.PublicKey.GetSha256Fingerprint()})");
@@ -110,6 +113,12 @@ internal sealed class LocalServer : IAsyncDisposable
         // Trusted CAs are an explicit choice: with them, a missing file allows no plain key (no *.pub fallback).
         if (File.Exists(directory.AuthorizedKeys) || trustedUserCaKeys is { Count: > 0 })
         {
+            // sshd's StrictModes: whoever can write the file (or redirect it) chooses who gets in.
+            if (File.Exists(directory.AuthorizedKeys))
+            {
+                FileSafety.Default.CheckFile(directory.AuthorizedKeys);
+            }
+
             var authenticator = new AuthorizedKeysAuthenticator(new AuthorizedKeysAuthenticatorOptions
             {
                 AuthorizedKeysPath = directory.AuthorizedKeys,
@@ -140,6 +149,7 @@ internal sealed class LocalServer : IAsyncDisposable
 
             try
             {
+                FileSafety.Default.CheckFile(pub);
                 keys.Add(SshPublicKeyLine.Parse(File.ReadAllText(pub).Trim()).Key);
                 count++;
             }

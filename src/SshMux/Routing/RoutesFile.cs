@@ -50,7 +50,19 @@ internal static partial class RoutesFile
         byte[] bytes;
         try
         {
+            // Its proxy_command lines run as the user: a file (or a directory on its way) that
+            // others can write or redirect would let them run commands as the user.
+            if (File.Exists(path))
+            {
+                FileSafety.Default.CheckFile(path);
+            }
+
             bytes = File.ReadAllBytes(path);
+        }
+        catch (UnsafePathException e)
+        {
+            var where = e.UnsafePath == Path.GetFullPath(path) ? string.Empty : e.UnsafePath + ": ";
+            throw new RoutesFileException($"{path}: refusing the routes file: {where}{e.Problem}", e);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
