@@ -160,9 +160,22 @@ internal sealed class UpstreamPool : IPoolControl, IAsyncDisposable
 
             var parent = index > 0 ? await AcquireAsync(route, index - 1, localUser, session: false, cancellationToken).ConfigureAwait(false) : null;
             var hop = index < route.Jumps.Count ? route.Jumps[index] : route.Target;
-            var link = await _connector.ConnectAsync(route.Name, hop, parent?.Connection, cancellationToken).ConfigureAwait(false);
-            var pooled = new PooledConnection(key, route.Name, PoolKey.Display(route, index), link, parent);
+
+            // The jump connection counts the connection being opened through it from the start:
+            // a slow connect (a prompt, a slow target) must not let the reaper take it as idle.
             parent?.AddDependent();
+            UpstreamConnection link;
+            try
+            {
+                link = await _connector.ConnectAsync(route.Name, hop, parent?.Connection, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                parent?.RemoveDependent();
+                throw;
+            }
+
+            var pooled = new PooledConnection(key, route.Name, PoolKey.Display(route, index), link, parent);
             pooled.Released += CloseIfDrained;
             pooled.TryReserve(session);
             lock (_sync)
@@ -195,6 +208,8 @@ internal sealed class UpstreamPool : IPoolControl, IAsyncDisposable
                 {
                     if (!Expired(connection) && connection.TryReserve(session))
                     {
+                        // Picked is in use: the reaper must not close it before the caller's channel (or dependent) is attached.
+                        connection.Touch();
                         return connection;
                     }
                 }
