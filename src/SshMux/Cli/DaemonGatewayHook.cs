@@ -23,7 +23,10 @@ internal static class DaemonGatewayHook
             Pool = new PoolOptions { IdleTimeout = context.Settings.IdleTimeout, MaxLifetime = context.Settings.MaxLifetime },
         }, context.Log);
         context.Log(Ssh.Transport.SshLogLevel.Info, $"Listening on 127.0.0.1:{gateway.Port}, {count} route(s) in {catalog.RoutesFilePath} and the Host aliases of ~/.ssh/config");
-        _ = gateway.RunAsync(cancellationToken);
+        // Nobody awaits the accept loop until shutdown: a fault must at least reach the log.
+        _ = gateway.RunAsync(cancellationToken).ContinueWith(
+            run => context.Log(Ssh.Transport.SshLogLevel.Error, $"The gateway stopped accepting connections: {run.Exception!.GetBaseException()}"),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return Task.FromResult(new DaemonGateway(gateway.Pool, gateway));
     }
 }

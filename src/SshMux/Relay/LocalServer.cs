@@ -62,6 +62,7 @@ internal sealed class LocalServer : IAsyncDisposable
         _pool = pool;
         _settings = settings ?? new LocalServerSettings();
         _log = log;
+        AcceptClient = _listener.AcceptTcpClientAsync;
     }
 
     /// <summary>Routed mode: the login name picks one of <paramref name="routes"/>.</summary>
@@ -81,6 +82,11 @@ internal sealed class LocalServer : IAsyncDisposable
     public TimeSpan LoginGraceTime { get; init; } = TimeSpan.FromSeconds(120);
 
     public void Start() => _listener.Start();
+
+    private static readonly TimeSpan AcceptRetryDelay = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The accept call; tests replace it to inject the failures accept(2) can return.</summary>
+    internal Func<CancellationToken, ValueTask<TcpClient>> AcceptClient { get; set; }
 
     /// <summary>Loads the host key, or generates and saves one (mode 0600) on first start.</summary>
     public static SshPrivateKey LoadOrCreateHostKey(SshDirectory directory, SshLog log)
@@ -172,11 +178,28 @@ internal sealed class LocalServer : IAsyncDisposable
             TcpClient client;
             try
             {
-                client = await _listener.AcceptTcpClientAsync(linked.Token).ConfigureAwait(false);
+                client = await AcceptClient(linked.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
                 break;
+            }
+            catch (Exception e) when (e is SocketException or IOException && !linked.IsCancellationRequested)
+            {
+                // accept(2) fails for one connection or for a while (ECONNABORTED, EMFILE when
+                // out of descriptors) while the listener stays good: keep serving, without
+                // spinning while descriptors are short.
+                _log(SshLogLevel.Warning, $"Accepting a connection failed: {e.Message}; retrying in 100 ms");
+                try
+                {
+                    await Task.Delay(AcceptRetryDelay, linked.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+
+                continue;
             }
 
             client.NoDelay = true;
