@@ -67,7 +67,7 @@ internal sealed class PromptBroker : IPromptBroker
             foreach (var (frontEnd, sequence) in _frontEnds)
             {
                 var rank = IndexOf(_options.Order, frontEnd.Kind);
-                if (rank < 0 || !frontEnd.IsAvailable || (frontEnd.Route is { } route && route != request.Route))
+                if (rank < 0 || !frontEnd.IsAvailable || (frontEnd.Route is { } route && route != request.Route) || !Answers(frontEnd.Kind, request.Kind))
                 {
                     continue;
                 }
@@ -171,6 +171,14 @@ internal sealed class PromptBroker : IPromptBroker
             CryptographicOperations.ZeroMemory(answer);
         }
     }
+
+    /// <summary>
+    /// The connecting client answers only the upstream's own keyboard-interactive questions: a
+    /// host key confirmation, a local key's passphrase or an approval is the user's decision,
+    /// not something whoever holds a key for the route may answer.
+    /// </summary>
+    internal static bool Answers(PromptFrontEndKind frontEnd, PromptKind request) =>
+        frontEnd != PromptFrontEndKind.KeyboardInteractiveRelay || request == PromptKind.KeyboardInteractive;
 
     private static string Describe(PromptKind kind) => kind switch
     {

@@ -109,8 +109,9 @@ internal sealed class RelayConversation : IKeyboardInteractiveConversation, IPro
 
     public Task<IReadOnlyList<byte[]>?> AskAsync(PromptRequest request, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
         var pending = new PendingPrompt(request);
-        if (!IsAvailable)
+        if (!IsAvailable || !PromptBroker.Answers(Kind, request.Kind))
         {
             return Task.FromResult<IReadOnlyList<byte[]>?>(null);
         }

@@ -1,5 +1,6 @@
 using System.Text;
 using SshMux.Prompts;
+using SshMux.Routing;
 
 namespace SshMux.Tests.Prompts;
 
@@ -117,6 +118,33 @@ public class PromptBrokerTests
     }
 
     private static string? Text(IReadOnlyList<byte[]>? answers) => answers is null ? null : Encoding.UTF8.GetString(answers[0]);
+
+    [Theory]
+    [InlineData(nameof(PromptKind.HostKey))]
+    [InlineData(nameof(PromptKind.Passphrase))]
+    [InlineData(nameof(PromptKind.Approval))]
+    public async Task The_relay_front_end_answers_only_keyboard_interactive(string kindName)
+    {
+        var kind = Enum.Parse<PromptKind>(kindName);
+        var broker = new PromptBroker();
+        var relay = new FakeFrontEnd(PromptFrontEndKind.KeyboardInteractiveRelay, "relay") { ScopedRoute = "web" };
+        using var a = broker.Register(relay);
+        var request = Otp with { Kind = kind };
+
+        Assert.Null(broker.Choose(request));
+        Assert.Null(await broker.AskAsync(request, CancellationToken.None));
+        Assert.Same(relay, broker.Choose(Otp));
+
+        var terminal = new FakeFrontEnd(PromptFrontEndKind.Terminal, "terminal");
+        using var b = broker.Register(terminal);
+        Assert.Equal("terminal", Text(await broker.AskAsync(request, CancellationToken.None)));
+        Assert.Equal("relay", Text(await broker.AskAsync(Otp, CancellationToken.None)));
+
+        // Asked directly, the relay conversation declines at once instead of showing it to the client.
+        var route = new Route("web", new RouteHop("10.0.0.10", 22, "deploy", []), [], false, RelayKeyboardInteractive: true, Source: "test");
+        using var conversation = new RelayConversation(route, broker, (_, ct) => Task.Delay(Timeout.Infinite, ct), null);
+        Assert.Null(await conversation.AskAsync(request, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5)));
+    }
 
     /// <summary>Answers every field with its answer (its name unless given), or misbehaves as told.</summary>
     private sealed class FakeFrontEnd(PromptFrontEndKind kind, string name, string? answer = null) : IPromptFrontEnd
