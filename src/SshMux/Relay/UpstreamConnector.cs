@@ -84,11 +84,13 @@ internal sealed class UpstreamConnector
         ArgumentNullException.ThrowIfNull(hop);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_settings.ConnectTimeout);
-        var stream = await OpenStreamAsync(hop, via, timeout.Token).ConfigureAwait(false);
+        Stream? stream = null;
         SshTransport? transport = null;
         List<ISshIdentity> identities = [];
         try
         {
+            // Inside the try: a TCP connect or jump channel that never completes is a timeout too.
+            stream = await OpenStreamAsync(hop, via, timeout.Token).ConfigureAwait(false);
             var options = new SshClientOptions { Log = _log, HostKeyVerifier = (v, ct) => _trust.VerifyAsync(new HostKeyCheck(routeName, hop, v), ct) };
             if (_trust.PreferredHostKeyAlgorithms(hop) is { Count: > 0 } preferred)
             {
@@ -115,7 +117,11 @@ internal sealed class UpstreamConnector
                 await transport.DisposeAsync().ConfigureAwait(false);
             }
 
-            await stream.DisposeAsync().ConfigureAwait(false);
+            if (stream is not null)
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+            }
+
             if (e is ProxyCommandException || e.InnerException is ProxyCommandException)
             {
                 throw new SshException(DisconnectReason.ConnectionLost, (e as ProxyCommandException ?? e.InnerException!).Message, e);
