@@ -26,7 +26,7 @@ internal static class SystemdUnit
         text.Append('\n');
         text.Append("[Service]\n");
         text.Append("Type=exec\n");
-        text.Append("ExecStart=").AppendJoin(' ', new[] { spec.Program }.Concat(spec.Arguments).Select(Quote)).Append('\n');
+        text.Append("ExecStart=").AppendJoin(' ', new[] { spec.Program }.Concat(spec.Arguments).Select(QuoteCommandWord)).Append('\n');
         foreach (var (name, value) in spec.Environment)
         {
             text.Append("Environment=").Append(Quote($"{name}={value}")).Append('\n');
@@ -36,9 +36,13 @@ internal static class SystemdUnit
         text.Append("RestartSec=5\n");
         text.Append("NoNewPrivileges=yes\n");
         text.Append("PrivateTmp=yes\n");
-        text.Append("ProtectSystem=strict\n");
+        // "full", not "strict": strict makes the home directory read-only too, and the
+        // ProxyCommand helpers the daemon runs (coder, cloudflared, gcloud) write their
+        // credentials and caches under ~/.config, ~/.cache and ~/.local. /usr, /boot and /etc stay read-only.
+        text.Append("ProtectSystem=full\n");
 
-        // "-": a missing directory is not an error (serve creates ~/.ssh on first start).
+        // "-": a missing directory is not an error (serve creates ~/.ssh on first start). Kept
+        // under "full" for an SSH_MUX_SSH_DIR override that lies under /etc.
         text.Append("ReadWritePaths=").Append(Quote("-" + spec.Directory.Path)).Append(" -%t\n");
         text.Append("ProtectKernelTunables=yes\n");
         text.Append("ProtectKernelModules=yes\n");
@@ -62,8 +66,9 @@ internal static class SystemdUnit
     }
 
     /// <summary>
-    /// One word in double quotes: backslash and quote escaped (C-style, as systemd unquotes),
-    /// "%" doubled against specifier expansion and "$" doubled against variable expansion.
+    /// One word in double quotes: backslash and quote escaped (C-style, as systemd unquotes) and
+    /// "%" doubled against specifier expansion. For settings without variable expansion
+    /// (Environment=, ReadWritePaths=), where "$$" would stay two dollar signs.
     /// </summary>
     public static string Quote(string word)
     {
@@ -71,8 +76,14 @@ internal static class SystemdUnit
         var escaped = word
             .Replace("\\", "\\\\", StringComparison.Ordinal)
             .Replace("\"", "\\\"", StringComparison.Ordinal)
-            .Replace("%", "%%", StringComparison.Ordinal)
-            .Replace("$", "$$", StringComparison.Ordinal);
+            .Replace("%", "%%", StringComparison.Ordinal);
         return $"\"{escaped}\"";
+    }
+
+    /// <summary>A word of ExecStart=, which also expands $NAME and ${NAME}: "$" is doubled as well.</summary>
+    public static string QuoteCommandWord(string word)
+    {
+        ArgumentNullException.ThrowIfNull(word);
+        return Quote(word.Replace("$", "$$", StringComparison.Ordinal));
     }
 }

@@ -76,9 +76,13 @@ public sealed class ServiceTests : IDisposable
         var custom = new SshDirectory("/srv/keys 100%/$HOME", isOverride: true);
         var unit = SystemdUnit.Render(ServiceSpec.Create(custom, null, 2222, 600, 0, "/opt/ssh mux/ssh-mux", "x.dll"));
         Assert.Contains("ExecStart=\"/opt/ssh mux/ssh-mux\" \"daemon\" \"--config\" \"/srv/keys 100%%/$$HOME/ssh-mux-routes.toml\" \"-p\" \"2222\" \"--timeout\" \"600\" \"--max-lifetime\" \"0\"\n", unit, StringComparison.Ordinal);
-        Assert.Contains("Environment=\"SSH_MUX_SSH_DIR=/srv/keys 100%%/$$HOME\"\n", unit, StringComparison.Ordinal);
-        Assert.Contains("ReadWritePaths=\"-/srv/keys 100%%/$$HOME\" -%t\n", unit, StringComparison.Ordinal);
-        Assert.Contains("NoNewPrivileges=yes\nPrivateTmp=yes\nProtectSystem=strict\n", unit, StringComparison.Ordinal);
+        // Only ExecStart= expands $VARIABLES; Environment= and ReadWritePaths= take "$" as it is.
+        Assert.Contains("Environment=\"SSH_MUX_SSH_DIR=/srv/keys 100%%/$HOME\"\n", unit, StringComparison.Ordinal);
+        Assert.Contains("ReadWritePaths=\"-/srv/keys 100%%/$HOME\" -%t\n", unit, StringComparison.Ordinal);
+
+        // Not "strict": ProxyCommand helpers write under ~/.config, ~/.cache and ~/.local.
+        Assert.Contains("NoNewPrivileges=yes\nPrivateTmp=yes\nProtectSystem=full\n", unit, StringComparison.Ordinal);
+        Assert.DoesNotContain("ProtectHome", unit, StringComparison.Ordinal);
         Assert.DoesNotContain("MemoryDenyWriteExecute", unit, StringComparison.Ordinal);
         Assert.EndsWith("[Install]\nWantedBy=default.target\n", unit, StringComparison.Ordinal);
     }
