@@ -131,12 +131,13 @@ public sealed class DaemonFileSafetyTests
         Directory.CreateDirectory(ssh.Path, Mode0700 | UnixFileMode.GroupWrite | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
         File.SetUnixFileMode(ssh.Path, Mode0700 | UnixFileMode.GroupWrite | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
 
-        var error = Assert.Throws<UnsafePathException>(() => Gateway.Start(ssh, RouteTable.FromRoutes([]), null, new GatewayOptions { Port = 0 }, Quiet));
+        // Named in full: SshMux.Tests.Gateway is also a namespace (the end-to-end tests).
+        var error = Assert.Throws<UnsafePathException>(() => SshMux.Relay.Gateway.Start(ssh, RouteTable.FromRoutes([]), null, new GatewayOptions { Port = 0 }, Quiet));
         Assert.Equal($"refusing {ssh.Path}: the directory is group- or world-writable (mode 0770; chmod go-w it)", error.Message);
         Assert.False(File.Exists(ssh.HostKey));
 
         File.SetUnixFileMode(ssh.Path, Mode0700);
-        await using var gateway = Gateway.Start(ssh, RouteTable.FromRoutes([]), null, new GatewayOptions { Port = 0 }, Quiet);
+        await using var gateway = SshMux.Relay.Gateway.Start(ssh, RouteTable.FromRoutes([]), null, new GatewayOptions { Port = 0 }, Quiet);
         Assert.NotEqual(0, gateway.Port);
     }
 }
