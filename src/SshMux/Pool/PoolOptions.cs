@@ -13,6 +13,32 @@ internal sealed record PoolOptions
     public TimeSpan ReapInterval { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// The reaper's actual period: <see cref="ReapInterval"/>, but at most a quarter of a short
+    /// idle timeout or maximum lifetime, so `--timeout 2` closes an idle connection after about
+    /// 2 s rather than at the next 30 s tick; never below 250 ms.
+    /// </summary>
+    public TimeSpan EffectiveReapInterval
+    {
+        get
+        {
+            var interval = ReapInterval;
+            if (IdleTimeout / 4 < interval)
+            {
+                interval = IdleTimeout / 4;
+            }
+
+            if (MaxLifetime > TimeSpan.Zero && MaxLifetime / 4 < interval)
+            {
+                interval = MaxLifetime / 4;
+            }
+
+            return interval < MinimumReapInterval ? MinimumReapInterval : interval;
+        }
+    }
+
+    private static TimeSpan MinimumReapInterval => TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
     /// Connections opened to one route for one local key when upstreams refuse more sessions per
     /// connection (sshd MaxSessions); a bound so a server that refuses every session is not
     /// answered with a connection storm.
