@@ -120,6 +120,28 @@ public sealed class DaemonRoutesTests(ITestOutputHelper output)
         });
     }
 
+    /// <summary>The failure of seed 002: a proxy command that dies at once must say why, not "Premature close".</summary>
+    [PeerFact(Peers.Ssh, Peers.SshKeygen)]
+    public async Task AProxyCommandThatExitsAtOnceReachesTheClientWithItsStderrAndStatus()
+    {
+        var run = new InteropRun(output);
+        await run.RunAsync(async _ =>
+        {
+            using var home = await GatewayHome.CreateAsync();
+            // ssh-mux runs "exec COMMAND" with /bin/sh as ssh does, so the status is the inner shell's.
+            await home.WriteRoutesAsync(GatewayHome.Route("broken", 22, "proxy_command = \"sh -c 'echo bastion: no route to %h >&2; exit 7'\""));
+            await using var daemon = run.Track(await DaemonInstance.StartAsync(home));
+
+            var refused = await home.SshAsync(daemon.Port, "broken", "echo never");
+            output.WriteLine("client stderr: " + refused.StderrText);
+            Assert.NotEqual(0, refused.ExitCode);
+            Assert.Empty(refused.StdoutText);
+            Assert.Contains("ssh-mux could not reach broken", refused.StderrText, StringComparison.Ordinal);
+            Assert.Contains("bastion: no route to 127.0.0.1", refused.StderrText, StringComparison.Ordinal);
+            Assert.Contains("exited with status 7", refused.StderrText, StringComparison.Ordinal);
+        });
+    }
+
     [PeerFact(Peers.SshKeygen)]
     public async Task ARoutesFileWithAnErrorStopsTheDaemonAtStartWithFileAndLine()
     {
