@@ -14,29 +14,28 @@ internal sealed record PoolOptions
 
     /// <summary>
     /// The reaper's actual period: <see cref="ReapInterval"/>, but at most a quarter of a short
-    /// idle timeout or maximum lifetime, so `--timeout 2` closes an idle connection after about
-    /// 2 s rather than at the next 30 s tick; never below 250 ms.
+    /// idle timeout or maximum lifetime (not below 250 ms), so `--timeout 2` closes an idle
+    /// connection after about 2 s rather than at the next 30 s tick.
     /// </summary>
     public TimeSpan EffectiveReapInterval
     {
         get
         {
             var interval = ReapInterval;
-            if (IdleTimeout / 4 < interval)
+            foreach (var lifetime in new[] { IdleTimeout, MaxLifetime })
             {
-                interval = IdleTimeout / 4;
+                var quarter = lifetime / 4 < MinimumDerivedReapInterval ? MinimumDerivedReapInterval : lifetime / 4;
+                if (lifetime > TimeSpan.Zero && quarter < interval)
+                {
+                    interval = quarter;
+                }
             }
 
-            if (MaxLifetime > TimeSpan.Zero && MaxLifetime / 4 < interval)
-            {
-                interval = MaxLifetime / 4;
-            }
-
-            return interval < MinimumReapInterval ? MinimumReapInterval : interval;
+            return interval;
         }
     }
 
-    private static TimeSpan MinimumReapInterval => TimeSpan.FromMilliseconds(250);
+    private static TimeSpan MinimumDerivedReapInterval => TimeSpan.FromMilliseconds(250);
 
     /// <summary>
     /// Connections opened to one route for one local key when upstreams refuse more sessions per

@@ -25,6 +25,11 @@ public sealed class DaemonControlTests(ITestOutputHelper output)
             using var reader = new StreamReader(open.Stdout, Encoding.UTF8);
             Assert.Equal("ready", await reader.ReadLineAsync().WaitAsync(GatewayHome.ClientTimeout));
 
+            var table = await daemon.RunAsync("status");
+            Assert.True(table.ExitCode == 0, table.Output);
+            Assert.Contains("box", table.Output, StringComparison.Ordinal);
+            Assert.Contains($"127.0.0.1:{GatewayHome.Port(sshd.Port)}", table.Output, StringComparison.Ordinal);
+
             Assert.Equal(0, (await daemon.RunAsync("lock")).ExitCode);
             var refused = await home.SshAsync(daemon.Port, "box", "echo never");
             output.WriteLine("client stderr: " + refused.StderrText);

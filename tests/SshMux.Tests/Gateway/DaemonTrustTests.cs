@@ -70,4 +70,20 @@ public sealed class DaemonTrustTests(ITestOutputHelper output)
         Assert.Contains($"ssh-mux could not reach fresh: The host key of [127.0.0.1]:{GatewayHome.Port(sshd.Port)} (ssh-ed25519 {Fingerprints.Sha256(sshd.HostKeys[0].PublicBlob)}) is not known and it was not confirmed", result.StderrText, StringComparison.Ordinal);
         Assert.False(await home.IsPinnedAsync(sshd.Port), "a key nobody accepted was pinned");
     });
+
+    [PeerFact(Peers.Sshd, Peers.Ssh, Peers.SshKeygen)]
+    public Task AnUnansweredPromptIsWithdrawnAtThePromptTimeoutAndTheClientRefused() => WithUnknownHostAsync(async (home, sshd, daemon) =>
+    {
+        await using var prompt = await daemon.AttachPromptAsync();
+        var clock = Stopwatch.StartNew();
+        var session = home.SshAsync(daemon.Port, "fresh", "echo never");
+        await prompt.WaitForAsync("unknown host key for route fresh");
+
+        var result = await session;
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(PromptTimeoutSeconds - 1), TimeSpan.FromSeconds(PromptTimeoutSeconds + 5));
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("is not known and it was not confirmed", result.StderrText, StringComparison.Ordinal);
+        await prompt.WaitForAsync("the daemon withdrew this prompt");
+        Assert.False(await home.IsPinnedAsync(sshd.Port), "a key nobody accepted was pinned");
+    });
 }

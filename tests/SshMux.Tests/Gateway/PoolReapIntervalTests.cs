@@ -16,4 +16,11 @@ public sealed class PoolReapIntervalTests
         var options = new PoolOptions { IdleTimeout = TimeSpan.FromSeconds(idleSeconds), MaxLifetime = TimeSpan.FromSeconds(lifetimeSeconds) };
         Assert.Equal(TimeSpan.FromMilliseconds(expectedMilliseconds), options.EffectiveReapInterval);
     }
+
+    [Fact]
+    public void AnExplicitShortIntervalIsKept()
+    {
+        var options = new PoolOptions { IdleTimeout = TimeSpan.FromSeconds(2), ReapInterval = TimeSpan.FromMilliseconds(100) };
+        Assert.Equal(TimeSpan.FromMilliseconds(100), options.EffectiveReapInterval);
+    }
 }
