@@ -49,9 +49,14 @@ public sealed class DaemonControlTests(ITestOutputHelper output)
             Assert.True(after.ExitCode == 0, after.ToString());
             Assert.Equal("unlocked\n", after.StdoutText);
 
+            // Stop with a session still open: the daemon exits, and the session ends instead of hanging.
+            await using var lingering = home.StartSsh(daemon.Port, "box", "echo ready; sleep 60");
+            using var lingeringOutput = new StreamReader(lingering.Stdout, Encoding.UTF8);
+            Assert.Equal("ready", await lingeringOutput.ReadLineAsync().WaitAsync(GatewayHome.ClientTimeout));
             Assert.True(File.Exists(home.ControlSocket));
             Assert.Equal(0, (await daemon.RunAsync("stop")).ExitCode);
             Assert.Equal(0, await daemon.Process.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+            Assert.NotEqual(0, await lingering.WaitForExitAsync(TimeSpan.FromSeconds(20)));
             Assert.False(File.Exists(home.ControlSocket), "the daemon left its control socket behind");
             var status = await daemon.RunAsync("status");
             Assert.Equal(1, status.ExitCode);
