@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using SshMux.Interop.Tests.Harness;
 using Xunit.Abstractions;
 
@@ -47,6 +48,43 @@ public sealed class DaemonOtpTests(ITestOutputHelper output)
         Assert.Equal(1, upstream.OtpPrompts);
         Assert.Equal(shown, prompt.Output);
         Assert.Single(await daemon.EntriesAsync("otp"));
+    });
+
+    /// <summary>As sshd does after a wrong password, the upstream asks again within the same login.</summary>
+    [PeerFact(Peers.Ssh, Peers.SshKeygen)]
+    public Task AWrongOtpIsAskedAgainAndTheRightOneGetsIn() => WithOtpRouteAsync(string.Empty, async (home, upstream, daemon) =>
+    {
+        await using var prompt = await daemon.AttachPromptAsync();
+        var session = home.SshAsync(daemon.Port, "otp", "echo second-try");
+        await prompt.WaitForAsync(OtpUpstream.PromptText.TrimEnd());
+        await prompt.AnswerAsync("000000");
+        await prompt.WaitUntilCountAsync(OtpUpstream.PromptText.TrimEnd(), 2);
+        await prompt.AnswerAsync(OtpUpstream.Code);
+
+        var result = await session;
+        Assert.True(result.ExitCode == 0, $"{result}\n{prompt.Output}\n{daemon.Process.Tail()}");
+        Assert.Equal("second-try\n", result.StdoutText);
+        Assert.Equal(1, upstream.Process.Count(l => l == "otp-refused"));
+        Assert.Equal(1, upstream.Process.Count(l => l == "otp-accepted"));
+    });
+
+    /// <summary>A prompt terminal that goes away mid-prompt cancels it: the client is refused at once, not after the prompt timeout.</summary>
+    [PeerFact(Peers.Ssh, Peers.SshKeygen)]
+    public Task ClosingThePromptTerminalRefusesTheSessionAtOnce() => WithOtpRouteAsync(string.Empty, async (home, upstream, daemon) =>
+    {
+        var prompt = await daemon.AttachPromptAsync();
+        var session = home.SshAsync(daemon.Port, "otp", "echo never");
+        await prompt.WaitForAsync(OtpUpstream.PromptText.TrimEnd());
+        var clock = Stopwatch.StartNew();
+        await prompt.DisposeAsync();
+
+        var refused = await session;
+        output.WriteLine("client stderr: " + refused.StderrText);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"refused only after {clock.Elapsed.TotalSeconds:0.0} s (the default prompt timeout is 120 s)");
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Empty(refused.StdoutText);
+        Assert.Contains("ssh-mux could not reach otp", refused.StderrText, StringComparison.Ordinal);
+        Assert.Equal(0, upstream.Process.Count(l => l == "otp-accepted"));
     });
 
     [PeerFact(Peers.Ssh, Peers.SshKeygen)]

@@ -50,7 +50,10 @@ internal sealed class PromptTerminal : IAsyncDisposable
     }
 
     /// <summary>Waits until the output holds <paramref name="text"/>; fails with the output and stderr otherwise.</summary>
-    public async Task WaitForAsync(string text)
+    public Task WaitForAsync(string text) => WaitUntilCountAsync(text, 1);
+
+    /// <summary>Waits until <paramref name="text"/> has been shown <paramref name="count"/> times.</summary>
+    public async Task WaitUntilCountAsync(string text, int count)
     {
         var deadline = DateTime.UtcNow + Wait;
         while (true)
@@ -58,7 +61,7 @@ internal sealed class PromptTerminal : IAsyncDisposable
             Task changed;
             lock (_output)
             {
-                if (_output.ToString().Contains(text, StringComparison.Ordinal))
+                if (Occurrences(_output.ToString(), text) >= count)
                 {
                     return;
                 }
@@ -69,11 +72,22 @@ internal sealed class PromptTerminal : IAsyncDisposable
             var left = deadline - DateTime.UtcNow;
             if (left <= TimeSpan.Zero || _reading.IsCompleted)
             {
-                Assert.Fail($"ssh-mux prompt never showed \"{text}\".\n--- stdout ---\n{Output}\n--- stderr ---\n{_process.StderrText}");
+                Assert.Fail($"ssh-mux prompt did not show \"{text}\" {count} time(s).\n--- stdout ---\n{Output}\n--- stderr ---\n{_process.StderrText}");
             }
 
             await Task.WhenAny(changed, _reading, Task.Delay(left));
         }
+    }
+
+    private static int Occurrences(string haystack, string needle)
+    {
+        var count = 0;
+        for (var at = haystack.IndexOf(needle, StringComparison.Ordinal); at >= 0; at = haystack.IndexOf(needle, at + needle.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
     }
 
     /// <summary>Sends one answer line, as a person typing it.</summary>
