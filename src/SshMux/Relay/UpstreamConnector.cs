@@ -87,9 +87,10 @@ internal sealed class UpstreamConnector
         var stream = await OpenStreamAsync(hop, via, timeout.Token).ConfigureAwait(false);
         SshTransport? transport = null;
         List<ISshIdentity> identities = [];
+        HostKeyCheck? hostKeyCheck = null;
         try
         {
-            var options = new SshClientOptions { Log = _log, HostKeyVerifier = (v, ct) => _trust.VerifyAsync(new HostKeyCheck(routeName, hop, v), ct) };
+            var options = new SshClientOptions { Log = _log, HostKeyVerifier = (v, ct) => _trust.VerifyAsync(hostKeyCheck = new HostKeyCheck(routeName, hop, v), ct) };
             if (_trust.PreferredHostKeyAlgorithms(hop) is { Count: > 0 } preferred)
             {
                 options.HostKeyAlgorithms = preferred;
@@ -119,6 +120,13 @@ internal sealed class UpstreamConnector
             if (e is ProxyCommandException || e.InnerException is ProxyCommandException)
             {
                 throw new SshException(DisconnectReason.ConnectionLost, (e as ProxyCommandException ?? e.InnerException!).Message, e);
+            }
+
+            // The transport only knows the key was refused; the trust said why (unknown and
+            // declined, changed, revoked...), and the person at the client needs that.
+            if (e is SshException { Reason: DisconnectReason.HostKeyNotVerifiable } && hostKeyCheck?.Refusal is { } refusal)
+            {
+                throw new SshException(DisconnectReason.HostKeyNotVerifiable, refusal, e);
             }
 
             if (e is OperationCanceledException && !cancellationToken.IsCancellationRequested)

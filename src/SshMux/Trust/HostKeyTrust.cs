@@ -40,10 +40,10 @@ internal sealed class HostKeyTrust(HostKeyTrustOptions options, IPromptBroker? p
         switch (check.Hop.HostKeyPolicy)
         {
             case HostKeyPolicy.Strict:
-                return Refuse($"The host key of {verdict.Name} is not known ({key.KeyType} {key.GetSha256Fingerprint()}){Because(verdict)}, " +
+                return Refuse(check, $"The host key of {verdict.Name} is not known ({key.KeyType} {key.GetSha256Fingerprint()}){Because(verdict)}, " +
                     $"and the route asks for strict host key checking. Add it to {options.UserKnownHostsFile} to connect.");
             case HostKeyPolicy.AcceptNew when authorities.Count > 0:
-                return Refuse($"The host key of {verdict.Name} is not known ({key.KeyType} {key.GetSha256Fingerprint()}){Because(verdict)}. " +
+                return Refuse(check, $"The host key of {verdict.Name} is not known ({key.KeyType} {key.GetSha256Fingerprint()}){Because(verdict)}. " +
                     $"It is not accepted automatically because known_hosts trusts a certificate authority for this host " +
                     $"({string.Join(", ", authorities.Select(a => a.Location))}): that would silently replace CA trust with a pinned key.");
             case HostKeyPolicy.AcceptNew:
@@ -83,11 +83,11 @@ internal sealed class HostKeyTrust(HostKeyTrustOptions options, IPromptBroker? p
                 log(SshLogLevel.Debug, $"Host key of {verdict.Name} found in {verdict.Entry!.Location}: {key.KeyType} {key.GetSha256Fingerprint()}");
                 return true;
             case KnownHostsStatus.Revoked:
-                return Refuse($"The host key of {verdict.Name} ({key.KeyType} {key.GetSha256Fingerprint()}) or its certificate authority " +
+                return Refuse(check, $"The host key of {verdict.Name} ({key.KeyType} {key.GetSha256Fingerprint()}) or its certificate authority " +
                     $"is marked @revoked in {verdict.Entry!.Location}. Refusing to connect.");
             default:
                 var known = string.Join(", ", verdict.OtherKeys.Select(e => $"{e.Key.KeyType} {e.Key.GetSha256Fingerprint()} ({e.Location})"));
-                return Refuse($"REMOTE HOST IDENTIFICATION HAS CHANGED for {verdict.Name}! It presented {key.KeyType} {key.GetSha256Fingerprint()}, " +
+                return Refuse(check, $"REMOTE HOST IDENTIFICATION HAS CHANGED for {verdict.Name}! It presented {key.KeyType} {key.GetSha256Fingerprint()}, " +
                     $"but known_hosts lists {known}{Because(verdict)}. Someone could be eavesdropping on you (a man-in-the-middle attack), " +
                     $"or the host key has just been changed. Refusing to connect; if the change is expected, remove the old key " +
                     $"(ssh-keygen -R \"{verdict.Name}\" -f {options.UserKnownHostsFile}).");
@@ -108,7 +108,7 @@ internal sealed class HostKeyTrust(HostKeyTrustOptions options, IPromptBroker? p
             var refusal = $"The host key of {verdict.Name} ({key.KeyType} {key.GetSha256Fingerprint()}) is not known";
             if (prompts is null)
             {
-                return Refuse($"{refusal} and no prompt front end is available to confirm it. Refusing to connect.");
+                return Refuse(check, $"{refusal} and no prompt front end is available to confirm it. Refusing to connect.");
             }
 
             var request = HostKeyPrompt.Build(check.RouteName, verdict.Name, key, Authorities(files, verdict.Name), verdict.CertificateFailure, options.UserKnownHostsFile);
@@ -120,17 +120,17 @@ internal sealed class HostKeyTrust(HostKeyTrustOptions options, IPromptBroker? p
             }
             catch (Exception e) when (e is OperationCanceledException or InvalidOperationException or IOException)
             {
-                return Refuse($"{refusal} and asking to confirm it failed: {e.Message}. Refusing to connect.");
+                return Refuse(check, $"{refusal} and asking to confirm it failed: {e.Message}. Refusing to connect.");
             }
 
             if (answers is null)
             {
-                return Refuse($"{refusal} and it was not confirmed (the prompt was cancelled, timed out or had no front end). Refusing to connect.");
+                return Refuse(check, $"{refusal} and it was not confirmed (the prompt was cancelled, timed out or had no front end). Refusing to connect.");
             }
 
             if (!HostKeyPrompt.IsYes(answers, key))
             {
-                return Refuse($"{refusal} and it was declined. Refusing to connect.");
+                return Refuse(check, $"{refusal} and it was declined. Refusing to connect.");
             }
 
             return Pin(check, verdict.Name, "confirmed");
@@ -147,7 +147,7 @@ internal sealed class HostKeyTrust(HostKeyTrustOptions options, IPromptBroker? p
         var added = KnownHostsWriter.Add(options.UserKnownHostsFile, check.Hop.Host, check.Hop.Port, key, options.HashKnownHosts);
         if (!added.Success)
         {
-            return Refuse($"The host key of {name} ({key.KeyType} {key.GetSha256Fingerprint()}) was {how}, but it cannot be pinned: {added.Error}. Refusing to connect.");
+            return Refuse(check, $"The host key of {name} ({key.KeyType} {key.GetSha256Fingerprint()}) was {how}, but it cannot be pinned: {added.Error}. Refusing to connect.");
         }
 
         log(SshLogLevel.Warning, $"Permanently added {name} ({key.KeyType} {key.GetSha256Fingerprint()}, {how}) to {options.UserKnownHostsFile}.");
@@ -191,7 +191,7 @@ internal sealed class HostKeyTrust(HostKeyTrustOptions options, IPromptBroker? p
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                return Refuse($"Cannot read {path}: {e.Message}. Refusing to connect, since a @revoked or @cert-authority line in it cannot be checked.");
+                return Refuse(null, $"Cannot read {path}: {e.Message}. Refusing to connect, since a @revoked or @cert-authority line in it cannot be checked.");
             }
 
             foreach (var warning in file.Warnings)
@@ -205,9 +205,15 @@ internal sealed class HostKeyTrust(HostKeyTrustOptions options, IPromptBroker? p
         return true;
     }
 
-    private bool Refuse(string message)
+    /// <summary>Logs the reason and keeps it on the check, so the connector can tell the client why.</summary>
+    private bool Refuse(HostKeyCheck? check, string message)
     {
         log(SshLogLevel.Error, message);
+        if (check is not null)
+        {
+            check.Refusal = message;
+        }
+
         return false;
     }
 }
