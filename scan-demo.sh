@@ -25,7 +25,7 @@ pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"; }
 trap cleanup EXIT INT TERM
 
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+port="$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 for t in ed25519 ecdsa rsa; do ssh-keygen -q -t "$t" -N '' -f "$dir/host_$t" ; done
 cat > "$dir/sshd_config" <<CFG
 Port $port

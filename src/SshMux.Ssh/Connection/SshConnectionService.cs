@@ -51,6 +51,13 @@ public sealed class SshConnectionService : ISshService
     private readonly object _sync = new();
     private readonly Dictionary<uint, SshChannel> _channels = [];
     private readonly Dictionary<uint, TaskCompletionSource<SshChannel>> _pendingOpens = [];
+
+    /// <summary>
+    /// Opens the caller gave up on after CHANNEL_OPEN went out. The peer still owes an answer
+    /// for each (RFC 4254 section 5.1), so the id stays reserved in <see cref="_channels"/>
+    /// until it comes: a late failure frees it, a late confirmation is closed like any channel.
+    /// </summary>
+    private readonly HashSet<uint> _abandonedOpens = [];
     private readonly Queue<TaskCompletionSource<(bool, byte[])>> _pendingGlobal = new();
     private uint _nextId;
     private Exception? _closed;
@@ -116,22 +123,59 @@ public sealed class SshConnectionService : ISshService
         {
             var open = new ChannelOpenMessage(channelType, channel.LocalId, WindowSize, MaxPacket, typeSpecificData.ToArray());
             await Transport.SendMessageAsync(open.ToPayload(), cancellationToken).ConfigureAwait(false);
-            return await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
         {
+            // Cancelled before the write (or the connection died): the peer never saw this id.
             lock (_sync)
             {
                 _pendingOpens.Remove(channel.LocalId);
-                if (!done.Task.IsCompletedSuccessfully)
-                {
-                    _channels.Remove(channel.LocalId);
-                }
+                _channels.Remove(channel.LocalId);
             }
 
             throw;
         }
+
+        try
+        {
+            return await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Abandon(channel, done);
+            throw;
+        }
     }
+
+    /// <summary>The caller stopped waiting for an open that is on the wire; see <see cref="_abandonedOpens"/>.</summary>
+    private void Abandon(SshChannel channel, TaskCompletionSource<SshChannel> done)
+    {
+        lock (_sync)
+        {
+            if (_pendingOpens.Remove(channel.LocalId))
+            {
+                _abandonedOpens.Add(channel.LocalId);
+                return;
+            }
+        }
+
+        // The answer crossed the cancellation: a confirmed channel nobody will own is closed.
+        if (done.Task.IsCompletedSuccessfully)
+        {
+            CloseDetached(channel);
+        }
+    }
+
+    private static void CloseDetached(SshChannel channel) => SshTransport.RunDetached(async () =>
+    {
+        try
+        {
+            await channel.CloseAsync().ConfigureAwait(false);
+        }
+        catch (SshException)
+        {
+        }
+    });
 
     public Task<SshChannel> OpenSessionAsync(CancellationToken cancellationToken = default) => OpenChannelAsync("session", ReadOnlyMemory<byte>.Empty, cancellationToken);
 
@@ -230,7 +274,9 @@ public sealed class SshConnectionService : ISshService
                     await Transport.SendMessageAsync(channel.CloseMessage(), cancellationToken).ConfigureAwait(false);
                 }
 
-                if (AnswerCloseAtOnce)
+                // A channel that had sent its own CLOSE already (an abandoned open, or a consumer
+                // that closed first) is finished now even when the consumer answers closes.
+                if (AnswerCloseAtOnce || channel.IsClosed)
                 {
                     Remove(channel);
                 }
@@ -253,7 +299,7 @@ public sealed class SshConnectionService : ISshService
     {
         lock (_sync)
         {
-            if (_channels.TryGetValue(id, out var channel) && !_pendingOpens.ContainsKey(id))
+            if (_channels.TryGetValue(id, out var channel) && !_pendingOpens.ContainsKey(id) && !_abandonedOpens.Contains(id))
             {
                 return channel;
             }
@@ -378,20 +424,31 @@ public sealed class SshConnectionService : ISshService
     {
         TaskCompletionSource<SshChannel>? done;
         SshChannel? channel;
+        bool abandoned;
         lock (_sync)
         {
             _pendingOpens.Remove(confirmation.RecipientChannel, out done);
+            abandoned = done is null && _abandonedOpens.Remove(confirmation.RecipientChannel);
             _channels.TryGetValue(confirmation.RecipientChannel, out channel);
         }
 
-        if (done is null || channel is null)
+        if ((done is null && !abandoned) || channel is null)
         {
             throw new SshException(DisconnectReason.ProtocolError, $"Open confirmation for channel {confirmation.RecipientChannel}, which was not being opened");
         }
 
         channel.SetRemote(confirmation.SenderChannel, confirmation.InitialWindowSize, confirmation.MaximumPacketSize);
         channel.OpenData = confirmation.TypeSpecificData;
-        done.TrySetResult(channel);
+        if (abandoned)
+        {
+            // Nobody waits for this channel any more: close it (RFC 4254 section 5.3); the id
+            // is freed when the peer's CLOSE arrives, as for any channel.
+            Transport.Options.Log?.Invoke(SshLogLevel.Debug, $"Closing channel {channel.LocalId}: confirmed after its open was cancelled");
+            CloseDetached(channel);
+            return;
+        }
+
+        done!.TrySetResult(channel);
     }
 
     private void HandleOpenFailure(ChannelOpenFailureMessage failure)
@@ -400,9 +457,15 @@ public sealed class SshConnectionService : ISshService
         lock (_sync)
         {
             _pendingOpens.Remove(failure.RecipientChannel, out done);
-            if (done is not null)
+            if (done is not null || _abandonedOpens.Remove(failure.RecipientChannel))
             {
                 _channels.Remove(failure.RecipientChannel);
+                if (done is null)
+                {
+                    // A refusal of an open the caller gave up on: nothing more to do.
+                    Transport.Options.Log?.Invoke(SshLogLevel.Debug, $"Open of channel {failure.RecipientChannel} failed after it was cancelled");
+                    return;
+                }
             }
         }
 
@@ -480,6 +543,7 @@ public sealed class SshConnectionService : ISshService
             globals = [.. _pendingGlobal];
             _channels.Clear();
             _pendingOpens.Clear();
+            _abandonedOpens.Clear();
             _pendingGlobal.Clear();
         }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using SshMux.Ssh.Io;
 using SshMux.Ssh.Keys;
@@ -25,6 +26,12 @@ public static class KnownHostsWriter
 
     /// <summary>sshconnect.c check_host_key will not record a name with any of these characters.</summary>
     private const string ForbiddenNameCharacters = "@?*#[]|'\"\\,";
+
+    /// <summary>
+    /// One lock per target file: the read-modify-rename is not atomic by itself, and two pins at
+    /// once (parallel first connections) would each rename their copy over the other's line.
+    /// </summary>
+    private static readonly ConcurrentDictionary<string, object> s_fileLocks = new(StringComparer.Ordinal);
 
     /// <summary>The line (without the newline) for a host, port and key: "[host]:port" for ports other than 22.</summary>
     public static string FormatLine(string host, int port, SshPublicKey key, bool hashName)
@@ -56,38 +63,48 @@ public static class KnownHostsWriter
         try
         {
             var target = ResolveTarget(path);
-            byte[] existing = [];
-            var mode = NewFileMode;
-            if (File.Exists(target))
+            lock (s_fileLocks.GetOrAdd(target, _ => new object()))
             {
-                existing = File.ReadAllBytes(target);
-                if (!OperatingSystem.IsWindows())
-                {
-                    mode = File.GetUnixFileMode(target);
-                }
-            }
-            else
-            {
-                CreateDirectory(Path.GetDirectoryName(target));
+                AppendLocked(target, line);
             }
 
-            var addition = Encoding.UTF8.GetBytes(line + "\n");
-            var separator = existing.Length > 0 && existing[^1] != (byte)'\n' ? 1 : 0;
-            var content = new byte[existing.Length + separator + addition.Length];
-            existing.CopyTo(content, 0);
-            if (separator == 1)
-            {
-                content[existing.Length] = (byte)'\n';
-            }
-
-            addition.CopyTo(content, existing.Length + separator);
-            AtomicFile.Write(target, content, mode);
             return new KnownHostsAddResult(true, line, null);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
         {
             return new KnownHostsAddResult(false, line, $"cannot write {path}: {e.Message}");
         }
+    }
+
+    /// <summary>Reads the file afresh under the lock, so a line another caller just added is kept.</summary>
+    private static void AppendLocked(string target, string line)
+    {
+        byte[] existing = [];
+        var mode = NewFileMode;
+        if (File.Exists(target))
+        {
+            existing = File.ReadAllBytes(target);
+            if (!OperatingSystem.IsWindows())
+            {
+                mode = File.GetUnixFileMode(target);
+            }
+        }
+        else
+        {
+            CreateDirectory(Path.GetDirectoryName(target));
+        }
+
+        var addition = Encoding.UTF8.GetBytes(line + "\n");
+        var separator = existing.Length > 0 && existing[^1] != (byte)'\n' ? 1 : 0;
+        var content = new byte[existing.Length + separator + addition.Length];
+        existing.CopyTo(content, 0);
+        if (separator == 1)
+        {
+            content[existing.Length] = (byte)'\n';
+        }
+
+        addition.CopyTo(content, existing.Length + separator);
+        AtomicFile.Write(target, content, mode);
     }
 
     private static void ValidateHost(string host)

@@ -38,8 +38,9 @@ public static class SshConfigTokens
     /// ${VARIABLE} (ssh_config(5) TOKENS and ENVIRONMENT VARIABLES).
     /// </summary>
     /// <param name="host">%h, the final host name.</param>
-    /// <param name="alias">%n (and %k, the host key alias, which ssh-mux takes to be the alias).</param>
-    public static string ExpandPath(string path, SshTokenContext context, string host, string alias, int port, string remoteUser)
+    /// <param name="alias">%n (and %k when there is no <paramref name="hostKeyAlias"/>, as in ssh).</param>
+    /// <param name="hostKeyAlias">%k: HostKeyAlias when one is configured.</param>
+    public static string ExpandPath(string path, SshTokenContext context, string host, string alias, int port, string remoteUser, string? hostKeyAlias = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(context);
@@ -52,7 +53,7 @@ public static class SshConfigTokens
             'd' => context.HomeDirectory,
             'h' => host,
             'i' => context.UserId,
-            'k' => alias,
+            'k' => hostKeyAlias ?? alias,
             'L' => shortHost,
             'l' => context.LocalHostName,
             'n' => alias,

@@ -3,6 +3,7 @@ using SshMux.Control;
 using SshMux.Pool;
 using SshMux.Prompts;
 using SshMux.Logging;
+using SshMux.Notifications;
 using SshMux.Paths;
 using SshMux.Ssh.Transport;
 
@@ -13,7 +14,11 @@ namespace SshMux.Cli;
 /// <param name="IdleTimeout">--timeout: idle pooled connections close after this.</param>
 /// <param name="MaxLifetime">--max-lifetime: absolute cap on a pooled connection's age; zero for none.</param>
 /// <param name="RoutesFile">--config: the routes file, or null for ~/.ssh/ssh-mux-routes.toml.</param>
-internal sealed record DaemonSettings(int Port, TimeSpan IdleTimeout, TimeSpan MaxLifetime, string? RoutesFile, bool Verbose);
+internal sealed record DaemonSettings(int Port, TimeSpan IdleTimeout, TimeSpan MaxLifetime, string? RoutesFile, bool Verbose)
+{
+    /// <summary>--notify: a desktop notification for every new session.</summary>
+    public bool Notify { get; init; }
+}
 
 /// <summary>What the gateway gets from the daemon: the prompt broker every upstream prompt goes through.</summary>
 internal sealed record DaemonContext(PromptBroker Broker, DaemonSettings Settings, SshLog Log);
@@ -40,13 +45,14 @@ internal static class DaemonCommand
         var config = new Option<string?>("--config") { Description = "Routes file (default ~/.ssh/ssh-mux-routes.toml)" };
         var promptTimeout = new Option<int>("--prompt-timeout") { Description = "Seconds a prompt waits for its answer before it is cancelled", DefaultValueFactory = _ => 120 };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log protocol details" };
+        var notify = DesktopNotifier.CreateOption();
         var command = new Command("daemon", "Run the multiplexer in the background role: control socket, prompts, local server and pool")
         {
-            port, timeout, maxLifetime, config, promptTimeout, verbose,
+            port, timeout, maxLifetime, config, promptTimeout, verbose, notify,
         };
         command.SetAction(async (parse, ct) =>
         {
-            var settings = new DaemonSettings(parse.GetValue(port), TimeSpan.FromSeconds(parse.GetValue(timeout)), TimeSpan.FromSeconds(parse.GetValue(maxLifetime)), parse.GetValue(config), parse.GetValue(verbose));
+            var settings = new DaemonSettings(parse.GetValue(port), TimeSpan.FromSeconds(parse.GetValue(timeout)), TimeSpan.FromSeconds(parse.GetValue(maxLifetime)), parse.GetValue(config), parse.GetValue(verbose)) { Notify = parse.GetValue(notify) };
             if (settings.Port is < 0 or > 65535 || settings.IdleTimeout <= TimeSpan.Zero || settings.MaxLifetime < TimeSpan.Zero || parse.GetValue(promptTimeout) <= 0)
             {
                 await Console.Error.WriteLineAsync("ssh-mux daemon: --port must be 0-65535, --timeout and --prompt-timeout positive, --max-lifetime 0 or more").ConfigureAwait(false);

@@ -7,7 +7,8 @@ namespace SshMux.Pool;
 /// <summary>
 /// What makes two upstream connections interchangeable: the local key that asked, and the
 /// whole path to the hop (each hop's user@host:port, identity files, IdentitiesOnly,
-/// ProxyCommand and host key policy, jump hosts first). A connection is never shared across
+/// ProxyCommand, host key policy, known_hosts files and HostKeyAlias, jump hosts first): two
+/// routes that trust host keys differently never share a connection. A connection is never shared across
 /// local keys: ssh-mux is a single-user daemon, so the "local user" is the SHA256 fingerprint
 /// of the key the local client authenticated with; two keys of the same person get two
 /// upstream connections, and whatever one key's authorized_keys options forbid, the other's
@@ -33,6 +34,22 @@ internal sealed record PoolKey(string LocalUser, string Path)
             if (hop.ProxyCommand is { } command)
             {
                 path.Append(";proxy=").Append(command);
+            }
+
+            // Paths cannot hold NUL, so joining with it keeps ["a b"] and ["a", "b"] apart.
+            if (hop.UserKnownHostsFiles is { } userFiles)
+            {
+                path.Append(";ukh=").AppendJoin('\0', userFiles);
+            }
+
+            if (hop.GlobalKnownHostsFiles is { } globalFiles)
+            {
+                path.Append(";gkh=").AppendJoin('\0', globalFiles);
+            }
+
+            if (hop.HostKeyAlias is { } alias)
+            {
+                path.Append(";alias=").Append(alias);
             }
 
             path.Append(']');

@@ -13,6 +13,31 @@ internal sealed record PoolOptions
     public TimeSpan ReapInterval { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// The reaper's actual period: <see cref="ReapInterval"/>, but at most a quarter of a short
+    /// idle timeout or maximum lifetime (not below 250 ms), so `--timeout 2` closes an idle
+    /// connection after about 2 s rather than at the next 30 s tick.
+    /// </summary>
+    public TimeSpan EffectiveReapInterval
+    {
+        get
+        {
+            var interval = ReapInterval;
+            foreach (var lifetime in new[] { IdleTimeout, MaxLifetime })
+            {
+                var quarter = lifetime / 4 < MinimumDerivedReapInterval ? MinimumDerivedReapInterval : lifetime / 4;
+                if (lifetime > TimeSpan.Zero && quarter < interval)
+                {
+                    interval = quarter;
+                }
+            }
+
+            return interval;
+        }
+    }
+
+    private static TimeSpan MinimumDerivedReapInterval => TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
     /// Connections opened to one route for one local key when upstreams refuse more sessions per
     /// connection (sshd MaxSessions); a bound so a server that refuses every session is not
     /// answered with a connection storm.

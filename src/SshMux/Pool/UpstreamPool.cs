@@ -305,7 +305,7 @@ internal sealed class UpstreamPool : IPoolControl, IAsyncDisposable
 
     private async Task ReapLoopAsync()
     {
-        using var timer = new PeriodicTimer(_options.ReapInterval);
+        using var timer = new PeriodicTimer(_options.EffectiveReapInterval);
         try
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))

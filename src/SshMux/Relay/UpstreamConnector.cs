@@ -87,11 +87,12 @@ internal sealed class UpstreamConnector
         Stream? stream = null;
         SshTransport? transport = null;
         List<ISshIdentity> identities = [];
+        HostKeyCheck? hostKeyCheck = null;
         try
         {
             // Inside the try: a TCP connect or jump channel that never completes is a timeout too.
             stream = await OpenStreamAsync(hop, via, timeout.Token).ConfigureAwait(false);
-            var options = new SshClientOptions { Log = _log, HostKeyVerifier = (v, ct) => _trust.VerifyAsync(new HostKeyCheck(routeName, hop, v), ct) };
+            var options = new SshClientOptions { Log = _log, HostKeyVerifier = (v, ct) => _trust.VerifyAsync(hostKeyCheck = new HostKeyCheck(routeName, hop, v), ct) };
             if (_trust.PreferredHostKeyAlgorithms(hop) is { Count: > 0 } preferred)
             {
                 options.HostKeyAlgorithms = preferred;
@@ -125,6 +126,13 @@ internal sealed class UpstreamConnector
             if (e is ProxyCommandException || e.InnerException is ProxyCommandException)
             {
                 throw new SshException(DisconnectReason.ConnectionLost, (e as ProxyCommandException ?? e.InnerException!).Message, e);
+            }
+
+            // The transport only knows the key was refused; the trust said why (unknown and
+            // declined, changed, revoked...), and the person at the client needs that.
+            if (e is SshException { Reason: DisconnectReason.HostKeyNotVerifiable } && hostKeyCheck?.Refusal is { } refusal)
+            {
+                throw new SshException(DisconnectReason.HostKeyNotVerifiable, refusal, e);
             }
 
             if (e is OperationCanceledException && !cancellationToken.IsCancellationRequested)

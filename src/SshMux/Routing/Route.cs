@@ -17,6 +17,9 @@ internal enum HostKeyPolicy
 /// <param name="IdentityFiles">Private key files, tried in order (each with its KEY-cert.pub when present).</param>
 /// <param name="IdentitiesOnly">When true, only <paramref name="IdentityFiles"/> are offered (no agent keys, no default ~/.ssh/id_*).</param>
 /// <param name="ProxyCommand">A command whose stdin/stdout carry this hop's SSH stream, with %h %p %r %n %% already expanded; null for TCP.</param>
+/// <param name="UserKnownHostsFiles">ssh's UserKnownHostsFile, expanded: looked up first, accepted keys pinned in the first; null for the defaults, empty for "none".</param>
+/// <param name="GlobalKnownHostsFiles">ssh's GlobalKnownHostsFile: looked up after the user files; null for the defaults, empty for "none".</param>
+/// <param name="HostKeyAlias">ssh's HostKeyAlias (lower case): the name host keys are looked up, pinned and certificates checked under, instead of host and port.</param>
 internal sealed record RouteHop(
     string Host,
     int Port,
@@ -24,7 +27,10 @@ internal sealed record RouteHop(
     IReadOnlyList<string> IdentityFiles,
     bool IdentitiesOnly = false,
     string? ProxyCommand = null,
-    HostKeyPolicy HostKeyPolicy = HostKeyPolicy.Ask)
+    HostKeyPolicy HostKeyPolicy = HostKeyPolicy.Ask,
+    IReadOnlyList<string>? UserKnownHostsFiles = null,
+    IReadOnlyList<string>? GlobalKnownHostsFiles = null,
+    string? HostKeyAlias = null)
 {
     /// <summary>user@host:port, the pool's name for the hop (IPv6 hosts in brackets).</summary>
     public string Display => Host.Contains(':', StringComparison.Ordinal) ? $"{User}@[{Host}]:{Port}" : $"{User}@{Host}:{Port}";

@@ -7,7 +7,7 @@ namespace SshMux.Routing;
 /// <summary>
 /// Routes from ~/.ssh/config: every Host alias is a route that reaches the host the way
 /// `ssh ALIAS` would (HostName, User, Port, IdentityFile, IdentitiesOnly, ProxyJump,
-/// ProxyCommand, StrictHostKeyChecking).
+/// ProxyCommand, StrictHostKeyChecking, UserKnownHostsFile, GlobalKnownHostsFile, HostKeyAlias).
 /// </summary>
 /// <remarks>
 /// ProxyJump hops are resolved as ssh resolves them: ssh runs `ssh -l USER -p PORT -J
@@ -25,6 +25,10 @@ internal sealed class SshConfigRoutes
     public const int MaxJumpDepth = 32;
 
     private const int DefaultPort = 22;
+
+    private const string UserKnownHostsFileKeyword = "userknownhostsfile";
+    private const string GlobalKnownHostsFileKeyword = "globalknownhostsfile";
+    private const string HostKeyAliasKeyword = "hostkeyalias";
 
     private readonly SshConfig _config;
     private readonly SshTokenContext _tokens;
@@ -135,7 +139,13 @@ internal sealed class SshConfigRoutes
         var identities = options.IdentityFiles
             .Select(f => SshConfigTokens.ExpandPath(f, _tokens, host, name, port, user))
             .ToList();
-        var hop = new RouteHop(host, port, user, identities, options.IdentitiesOnly ?? false, HostKeyPolicy: Policy(options));
+
+        // ssh.c lowercases HostKeyAlias; it then stands for host and port in known_hosts.
+        var hostKeyAlias = options.First(HostKeyAliasKeyword) is { } aliasLine ? OpenSshPattern.ToLowerAscii(aliasLine.Arguments[0]) : null;
+        var hop = new RouteHop(host, port, user, identities, options.IdentitiesOnly ?? false, HostKeyPolicy: Policy(options),
+            UserKnownHostsFiles: KnownHostsFiles(options, UserKnownHostsFileKeyword, f => SshConfigTokens.ExpandPath(f, _tokens, host, name, port, user, hostKeyAlias)),
+            GlobalKnownHostsFiles: KnownHostsFiles(options, GlobalKnownHostsFileKeyword, f => SshConfigTokens.ExpandTilde(f, _tokens.HomeDirectory)),
+            HostKeyAlias: hostKeyAlias);
 
         if (options.ProxyJump is { } jumpText)
         {
@@ -156,6 +166,26 @@ internal sealed class SshConfigRoutes
         }
 
         return (hop, []);
+    }
+
+    /// <summary>
+    /// A known_hosts keyword's files: null when not configured (the defaults apply), empty for
+    /// "none". The first line obtained wins and may list several files (readconf.c). ssh
+    /// expands the % tokens in UserKnownHostsFile only; both get ~ expanded.
+    /// </summary>
+    private static List<string>? KnownHostsFiles(SshConfigOptions options, string keyword, Func<string, string> expand)
+    {
+        if (options.First(keyword) is not { } line)
+        {
+            return null;
+        }
+
+        if (line.Arguments is [var only] && only.Equals("none", StringComparison.OrdinalIgnoreCase))
+        {
+            return [];
+        }
+
+        return line.Arguments.Select(expand).ToList();
     }
 
     private HostKeyPolicy Policy(SshConfigOptions options)

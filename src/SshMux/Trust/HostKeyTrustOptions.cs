@@ -5,6 +5,8 @@ namespace SshMux.Trust;
 /// <summary>Where <see cref="HostKeyTrust"/> reads and pins host keys, and how.</summary>
 internal sealed record HostKeyTrustOptions
 {
+    private static readonly string[] SystemFiles = ["/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"];
+
     /// <summary>The file accepted keys are pinned in (ssh's first UserKnownHostsFile, ~/.ssh/known_hosts).</summary>
     public required string UserKnownHostsFile { get; init; }
 
@@ -14,6 +16,12 @@ internal sealed record HostKeyTrustOptions
     /// key, since a @revoked or @cert-authority line in it cannot be seen.
     /// </summary>
     public required IReadOnlyList<string> KnownHostsFiles { get; init; }
+
+    /// <summary>
+    /// The system files among <see cref="KnownHostsFiles"/> (ssh's GlobalKnownHostsFile): a
+    /// route's own GlobalKnownHostsFile replaces these, its UserKnownHostsFile the others.
+    /// </summary>
+    public IReadOnlyList<string> GlobalKnownHostsFiles { get; init; } = [];
 
     /// <summary>Record pinned names as |1|salt|hash (ssh's HashKnownHosts).</summary>
     public bool HashKnownHosts { get; init; }
@@ -32,7 +40,8 @@ internal sealed record HostKeyTrustOptions
         return new HostKeyTrustOptions
         {
             UserKnownHostsFile = directory.KnownHosts,
-            KnownHostsFiles = [directory.KnownHosts, directory.File("known_hosts2"), "/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"],
+            KnownHostsFiles = [directory.KnownHosts, directory.File("known_hosts2"), .. SystemFiles],
+            GlobalKnownHostsFiles = SystemFiles,
             HashKnownHosts = HashKnownHostsSetting.Read([directory.File("config"), "/etc/ssh/ssh_config"]) ?? false,
         };
     }

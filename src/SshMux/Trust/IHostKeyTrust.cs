@@ -4,7 +4,11 @@ using SshMux.Ssh.Transport;
 namespace SshMux.Trust;
 
 /// <summary>The host key an upstream presented, and for which hop.</summary>
-internal sealed record HostKeyCheck(string RouteName, RouteHop Hop, HostKeyVerification Verification);
+internal sealed record HostKeyCheck(string RouteName, RouteHop Hop, HostKeyVerification Verification)
+{
+    /// <summary>Why the key was refused, when it was: the transport's own error cannot say.</summary>
+    public string? Refusal { get; set; }
+}
 
 /// <summary>
 /// Decides whether an upstream's host key is trusted, as strictly as OpenSSH: known_hosts

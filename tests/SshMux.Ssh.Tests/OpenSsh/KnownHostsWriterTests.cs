@@ -129,4 +129,38 @@ public class KnownHostsWriterTests
         Assert.Contains("cannot be recorded", result.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(path));
     }
+
+    [Fact]
+    public void ParallelAddsToOneFileAllSurvive()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("known_hosts");
+
+        // Dedicated threads released together: pool threads would start one by one and rarely overlap.
+        const int Count = 32;
+        using var start = new Barrier(Count);
+        var results = new KnownHostsAddResult[Count];
+        var threads = Enumerable.Range(0, Count).Select(i => new Thread(() =>
+        {
+            start.SignalAndWait();
+            results[i] = KnownHostsWriter.Add(path, $"host{i}.example", 22, Ed25519(1));
+        })).ToArray();
+        foreach (var thread in threads)
+        {
+            thread.Start();
+        }
+
+        foreach (var thread in threads)
+        {
+            thread.Join();
+        }
+
+        Assert.All(results, r => Assert.True(r.Success, r.Error));
+        Assert.Equal(Count, File.ReadAllLines(path).Length);
+        var known = KnownHostsFile.Load(path);
+        for (var i = 0; i < Count; i++)
+        {
+            Assert.Equal(KnownHostsStatus.Trusted, known.Lookup($"host{i}.example", 22, Ed25519(1)).Status);
+        }
+    }
 }

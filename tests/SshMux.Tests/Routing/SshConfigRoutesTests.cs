@@ -103,6 +103,66 @@ public sealed class SshConfigRoutesTests : IDisposable
     }
 
     [Fact]
+    public void CoderConfigSshBlockKeepsItsDevNullKnownHosts()
+    {
+        var route = Routes("Host coder.*\n\tStrictHostKeyChecking=no\n\tUserKnownHostsFile=/dev/null\n").Resolve("coder.ws");
+        Assert.Equal(new[] { "/dev/null" }, route.Target.UserKnownHostsFiles);
+        Assert.Null(route.Target.GlobalKnownHostsFiles);
+        Assert.Null(route.Target.HostKeyAlias);
+    }
+
+    [Fact]
+    public void KnownHostsFilesAndHostKeyAliasAreExpandedAsSshDoes()
+    {
+        var route = Routes("""
+            Host web
+              HostName web.internal.example
+              User deploy
+              Port 2222
+              HostKeyAlias Web-Key
+              UserKnownHostsFile ~/.ssh/kh_%k_%h_%p_%r %d/kh_%n_%u
+              GlobalKnownHostsFile ~/global_%h /etc/site_known_hosts
+            Host *
+              UserKnownHostsFile /ignored
+            """).Resolve("web");
+        var target = route.Target;
+        Assert.Equal("web-key", target.HostKeyAlias);
+        Assert.Equal(new[] { $"{_home.Path}/.ssh/kh_web-key_web.internal.example_2222_deploy", $"{_home.Path}/kh_web_me" }, target.UserKnownHostsFiles);
+        Assert.Equal(new[] { $"{_home.Path}/global_%h", "/etc/site_known_hosts" }, target.GlobalKnownHostsFiles);
+    }
+
+    [Theory]
+    [InlineData("none")]
+    [InlineData("NONE")]
+    public void KnownHostsNoneMeansNoFiles(string none)
+    {
+        var target = Routes($"Host x\n  UserKnownHostsFile {none}\n  GlobalKnownHostsFile {none}\n").Resolve("x").Target;
+        Assert.Equal(Array.Empty<string>(), target.UserKnownHostsFiles);
+        Assert.Equal(Array.Empty<string>(), target.GlobalKnownHostsFiles);
+    }
+
+    [Fact]
+    public void RoutesThatTrustDifferentlyNeverShareAConnection()
+    {
+        var routes = Routes("""
+            Host a b c d e
+              HostName same.example
+            Host b
+              UserKnownHostsFile /tmp/b_known_hosts
+            Host c
+              GlobalKnownHostsFile /tmp/c_known_hosts
+            Host d
+              HostKeyAlias other
+            Host e
+              UserKnownHostsFile /tmp/b_known_hosts
+            """);
+        string Key(string alias) => SshMux.Pool.PoolKey.For(routes.Resolve(alias), 0, "SHA256:local").Path;
+        Assert.Equal(4, new[] { "a", "b", "c", "d" }.Select(Key).Distinct().Count());
+        Assert.Equal(Key("b"), Key("e"));
+        Assert.Equal(Key("a"), SshMux.Pool.PoolKey.For(routes.Resolve("a"), 0, "SHA256:local").Path);
+    }
+
+    [Fact]
     public void ProxyJumpHopsAreResolvedThroughTheConfig()
     {
         var route = Routes("""

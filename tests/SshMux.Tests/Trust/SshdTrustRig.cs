@@ -74,9 +74,12 @@ internal sealed class SshdTrustRig(InteropRun run) : IDisposable
     /// Connects to sshd through <paramref name="trust"/>; with <paramref name="user"/>, also signs
     /// in (publickey-hostbound binds to the host certificate when there is one). Null when refused.
     /// </summary>
-    public async Task<Connected?> ConnectAsync(SshdInstance sshd, HostKeyTrust trust, HostKeyPolicy policy, CancellationToken ct, UserKey? user = null)
+    public Task<Connected?> ConnectAsync(SshdInstance sshd, HostKeyTrust trust, HostKeyPolicy policy, CancellationToken ct, UserKey? user = null) =>
+        ConnectAsync(sshd, trust, new RouteHop("127.0.0.1", sshd.Port, User, [], HostKeyPolicy: policy), ct, user);
+
+    /// <summary>The same through a hop built elsewhere (a route from ssh_config), which must lead to this sshd.</summary>
+    public async Task<Connected?> ConnectAsync(SshdInstance sshd, HostKeyTrust trust, RouteHop hop, CancellationToken ct, UserKey? user = null)
     {
-        var hop = new RouteHop("127.0.0.1", sshd.Port, User, [], HostKeyPolicy: policy);
         HostKeyVerification? seen = null;
         var options = new SshClientOptions
         {
