@@ -42,6 +42,9 @@ internal sealed class PromptBroker : IPromptBroker
     }
 
     /// <summary>Adds a front end until the returned handle is disposed.</summary>
+    /// <summary>How long a prompt waits for its answer.</summary>
+    public TimeSpan Timeout => _options.Timeout;
+
     public IDisposable Register(IPromptFrontEnd frontEnd)
     {
         ArgumentNullException.ThrowIfNull(frontEnd);

@@ -68,6 +68,7 @@ internal sealed class Gateway : IAsyncDisposable
         var connector = new UpstreamConnector(trust, broker, log, new UpstreamSettings
         {
             Keepalive = options.Keepalive,
+            PromptTimeout = broker is PromptBroker withTimeout && withTimeout.Timeout != Timeout.InfiniteTimeSpan ? withTimeout.Timeout : TimeSpan.FromSeconds(120),
             DefaultIdentityFiles = [.. directory.DefaultIdentities],
         });
         var pool = new UpstreamPool(connector, options.Pool, log);

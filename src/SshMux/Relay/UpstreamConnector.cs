@@ -37,8 +37,11 @@ internal sealed record UpstreamSettings
 {
     public KeepaliveSettings Keepalive { get; init; } = KeepaliveSettings.Default;
 
-    /// <summary>From the start of the TCP connect (or ProxyCommand) until authentication has succeeded.</summary>
+    /// <summary>From the start of the TCP connect (or ProxyCommand) until authentication has succeeded, not counting time spent waiting for a person's answer.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The broker's prompt timeout: time spent waiting for a person is not counted against <see cref="ConnectTimeout"/>.</summary>
+    public TimeSpan PromptTimeout { get; init; } = TimeSpan.FromSeconds(120);
 
     /// <summary>~/.ssh/id_* files tried when a hop names no IdentityFile.</summary>
     public IReadOnlyList<string> DefaultIdentityFiles { get; init; } = [];
@@ -92,7 +95,15 @@ internal sealed class UpstreamConnector
         {
             // Inside the try: a TCP connect or jump channel that never completes is a timeout too.
             stream = await OpenStreamAsync(hop, via, timeout.Token).ConfigureAwait(false);
-            var options = new SshClientOptions { Log = _log, HostKeyVerifier = (v, ct) => _trust.VerifyAsync(hostKeyCheck = new HostKeyCheck(routeName, hop, v), ct) };
+            var options = new SshClientOptions
+            {
+                Log = _log,
+                HostKeyVerifier = async (v, ct) => await Unhurried(timeout, () => _trust.VerifyAsync(hostKeyCheck = new HostKeyCheck(routeName, hop, v), ct).AsTask()).ConfigureAwait(false),
+
+                // Key exchange includes the host key question, which the person may take the
+                // whole prompt timeout to answer.
+                HandshakeTimeout = _settings.ConnectTimeout + _settings.PromptTimeout,
+            };
             if (_trust.PreferredHostKeyAlgorithms(hop) is { Count: > 0 } preferred)
             {
                 options.HostKeyAlgorithms = preferred;
@@ -104,8 +115,8 @@ internal sealed class UpstreamConnector
             // The connection layer must be in place before authentication succeeds: sshd sends
             // a global request (hostkeys-00@openssh.com) right after its USERAUTH_SUCCESS.
             var connection = new SshConnectionService(router);
-            identities = await _identities.LoadAsync(routeName, hop, timeout.Token).ConfigureAwait(false);
-            var auth = new ClientAuthOptions { Identities = identities, Log = _log, KeyboardInteractiveCallback = KeyboardInteractive(routeName, hop) };
+            identities = await Unhurried(timeout, () => _identities.LoadAsync(routeName, hop, timeout.Token)).ConfigureAwait(false);
+            var auth = new ClientAuthOptions { Identities = identities, Log = _log, KeyboardInteractiveCallback = KeyboardInteractive(routeName, hop, timeout) };
             await SshClientAuthentication.AuthenticateAsync(router, hop.User, auth, timeout.Token).ConfigureAwait(false);
             _log(SshLogLevel.Info, $"Upstream {hop.Display} connected and authenticated{(via is null ? string.Empty : " (through a jump host)")}");
             var keepalive = SshKeepalive.Start(connection, _settings.Keepalive, "server " + hop.Display);
@@ -204,7 +215,26 @@ internal sealed class UpstreamConnector
     }
 
     /// <summary>Each keyboard-interactive round goes to the person through the broker; none means the method is not used.</summary>
-    private Func<KeyboardInteractiveRound, CancellationToken, ValueTask<IReadOnlyList<byte[]>?>>? KeyboardInteractive(string routeName, RouteHop hop)
+    /// <summary>
+    /// Runs a step that may wait for a person (a prompt through the broker) with the connect
+    /// deadline stopped, then gives the rest of the connect a fresh deadline: the broker's own
+    /// prompt timeout bounds the wait, and an OTP typed in the 59th second must not fail the
+    /// login for want of time afterwards.
+    /// </summary>
+    private async Task<T> Unhurried<T>(CancellationTokenSource deadline, Func<Task<T>> step)
+    {
+        deadline.CancelAfter(Timeout.InfiniteTimeSpan);
+        try
+        {
+            return await step().ConfigureAwait(false);
+        }
+        finally
+        {
+            deadline.CancelAfter(_settings.ConnectTimeout);
+        }
+    }
+
+    private Func<KeyboardInteractiveRound, CancellationToken, ValueTask<IReadOnlyList<byte[]>?>>? KeyboardInteractive(string routeName, RouteHop hop, CancellationTokenSource deadline)
     {
         if (_broker is not { } broker)
         {
@@ -214,7 +244,7 @@ internal sealed class UpstreamConnector
         return async (round, ct) =>
         {
             var fields = round.Prompts.Select(p => new PromptField(p.Text, p.Echo)).ToList();
-            return await broker.AskAsync(new PromptRequest(PromptKind.KeyboardInteractive, routeName, hop.Display, round.Name, round.Instruction, fields), ct).ConfigureAwait(false);
+            return await Unhurried(deadline, () => broker.AskAsync(new PromptRequest(PromptKind.KeyboardInteractive, routeName, hop.Display, round.Name, round.Instruction, fields), ct)).ConfigureAwait(false);
         };
     }
 }
