@@ -103,8 +103,11 @@ public sealed class PacketWriter : IDisposable
             await _stream.WriteAsync(_buffer.AsMemory(0, total), cancellationToken).ConfigureAwait(false);
             await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
         {
+            // A socket closed under us throws IOException, a stream disposed by the close path
+            // ObjectDisposedException, a pipe-backed stream whose writer was completed
+            // InvalidOperationException: for the caller all are the same lost connection.
             throw new SshException(DisconnectReason.ConnectionLost, $"Connection lost while sending: {e.Message}", e);
         }
     }
