@@ -3,6 +3,7 @@ using SshMux.Prompts;
 using SshMux.Reach;
 using SshMux.Routing;
 using SshMux.Ssh;
+using SshMux.Ssh.Algorithms;
 using SshMux.Ssh.Auth;
 using SshMux.Ssh.Connection;
 using SshMux.Ssh.Transport;
@@ -99,6 +100,8 @@ internal sealed class UpstreamConnector
             {
                 Log = _log,
                 HostKeyVerifier = async (v, ct) => await Unhurried(timeout, () => _trust.VerifyAsync(hostKeyCheck = new HostKeyCheck(routeName, hop, v), ct).AsTask()).ConfigureAwait(false),
+
+                Ciphers = UpstreamCiphers,
 
                 // Key exchange includes the host key question, which the person may take the
                 // whole prompt timeout to answer.
@@ -215,6 +218,17 @@ internal sealed class UpstreamConnector
     }
 
     /// <summary>Each keyboard-interactive round goes to the person through the broker; none means the method is not used.</summary>
+    /// <summary>
+    /// The upstream leg carries every session's bulk data. OpenSSH puts chacha20-poly1305 first
+    /// because it is fast without AES instructions; with them (AES-NI, ARMv8 AES) AES-GCM from
+    /// the platform is the faster AEAD, so ssh-mux's client asks for it first there. The same
+    /// set of algorithms is offered either way: only the order changes.
+    /// </summary>
+    internal static IReadOnlyList<string> UpstreamCiphers { get; } =
+        System.Runtime.Intrinsics.X86.Aes.IsSupported || System.Runtime.Intrinsics.Arm.Aes.IsSupported
+            ? [.. AlgorithmRegistry.DefaultCiphers.Where(c => c.Contains("-gcm@", StringComparison.Ordinal)), .. AlgorithmRegistry.DefaultCiphers.Where(c => !c.Contains("-gcm@", StringComparison.Ordinal))]
+            : AlgorithmRegistry.DefaultCiphers;
+
     /// <summary>
     /// Runs a step that may wait for a person (a prompt through the broker) with the connect
     /// deadline stopped, then gives the rest of the connect a fresh deadline: the broker's own
