@@ -105,6 +105,13 @@ public sealed class SshdInstance : IAsyncDisposable
         }
 
         config.Append(CultureInfo.InvariantCulture, $"PidFile {directory.File("sshd.pid")}\n");
+
+        // Sessions get an empty HOME: bash, run by sshd for exec, sources ~/.bashrc, and a
+        // developer's dotfiles (a pyenv rehash racing its sibling sessions) would otherwise
+        // write to the stderr the tests compare. The account's home (sshd's chdir) is unchanged.
+        var sessionHome = directory.File("session-home");
+        Directory.CreateDirectory(sessionHome);
+        config.Append(CultureInfo.InvariantCulture, $"SetEnv HOME={sessionHome}\n");
         config.Append("""
             StrictModes no
             UsePAM no
