@@ -131,11 +131,12 @@ internal sealed class ControlServer(IControlListener listener, IPoolControl pool
     private async Task ServePromptsAsync(ControlConnection connection, int number, CancellationToken cancellationToken)
     {
         var frontEnd = new RemotePromptFrontEnd(connection, $"ssh-mux prompt (control connection {number})");
-        await connection.WriteLineAsync(ControlProtocol.Ok("attached"), cancellationToken).ConfigureAwait(false);
         using (broker.Register(frontEnd))
         {
             try
             {
+                await connection.WriteLineAsync(ControlProtocol.Ok("attached"), cancellationToken).ConfigureAwait(false);
+                frontEnd.MarkAttached();
                 while (true)
                 {
                     var line = await connection.ReadLineAsync(Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);

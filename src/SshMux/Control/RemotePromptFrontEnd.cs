@@ -14,6 +14,7 @@ namespace SshMux.Control;
 internal sealed class RemotePromptFrontEnd(ControlConnection connection, string description) : IPromptFrontEnd
 {
     private readonly ConcurrentDictionary<long, TaskCompletionSource<IReadOnlyList<byte[]>?>> _pending = new();
+    private readonly TaskCompletionSource _attached = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nextId;
     private volatile bool _closed;
 
@@ -39,6 +40,14 @@ internal sealed class RemotePromptFrontEnd(ControlConnection connection, string 
 
         try
         {
+            // The front end is registered before "ok attached" goes out, so a terminal that has
+            // read that line is sure to be asked; a prompt chosen in between waits for the line.
+            await _attached.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (_closed)
+            {
+                return null;
+            }
+
             await connection.WriteLineAsync(ControlProtocol.PromptJson(id, request), cancellationToken).ConfigureAwait(false);
             using (cancellationToken.Register(() => answer.TrySetResult(null)))
             {
@@ -132,10 +141,14 @@ internal sealed class RemotePromptFrontEnd(ControlConnection connection, string 
         return [.. answers];
     }
 
+    /// <summary>"ok attached" has been sent: prompts may go out from now on.</summary>
+    public void MarkAttached() => _attached.TrySetResult();
+
     /// <summary>The connection closed: nothing more can be asked and nothing outstanding will be answered.</summary>
     public void Close()
     {
         _closed = true;
+        _attached.TrySetResult();
         foreach (var pending in _pending.Values)
         {
             pending.TrySetResult(null);
