@@ -221,6 +221,7 @@ internal sealed class LocalServer : IAsyncDisposable
         SshTransport transport;
         SshServerAuthentication? auth = null;
         SshConnectionService? connectionService = null;
+        Lazy<Route?>? route = null;
         try
         {
             var options = new SshServerOptions
@@ -239,9 +240,15 @@ internal sealed class LocalServer : IAsyncDisposable
                 var router = new SshServiceRouter(t);
                 auth = new SshServerAuthentication(router, _authorization.ForClient((client.Client.RemoteEndPoint as IPEndPoint)?.Address), new ServerAuthOptions { Log = _log, GracePeriod = LoginGraceTime });
                 var authentication = auth;
+
+                // The route is looked up once per connection, after authentication (both users
+                // await it first): a routes file or ssh config edit applies to new connections,
+                // as ssh reads its config once per run, and no channel open reads the files again.
+                route = new Lazy<Route?>(() => _routes.Resolve(authentication.Completion.GetAwaiter().GetResult().User));
+                var connectionRoute = route;
                 var connection = new SshConnectionService(router)
                 {
-                    ChannelOpenHandler = (open, ct) => OpenAsync(open, authentication, t, remote, ct),
+                    ChannelOpenHandler = (open, ct) => OpenAsync(open, authentication, connectionRoute, t, remote, ct),
 
                     // A client's CLOSE is answered once the upstream has closed too, so an
                     // exit-status sent after EOF still reaches the client (PuTTY closes on EOF).
@@ -268,8 +275,8 @@ internal sealed class LocalServer : IAsyncDisposable
         {
             var result = await auth!.Completion.ConfigureAwait(false);
             var policy = new SessionPolicy(result.Restrictions, remote, _log);
-            var route = _routes.Resolve(result.User);
-            _log(SshLogLevel.Info, $"Local client {remote} authenticated as {VersionExchange.Printable(result.User, 64)} with {result.PublicKeys.FirstOrDefault()?.GetSha256Fingerprint()} ({policy.Describe()}){(route is null ? ", which is not a route" : $", route {route.Name}")}");
+            var selected = route!.Value;
+            _log(SshLogLevel.Info, $"Local client {remote} authenticated as {VersionExchange.Printable(result.User, 64)} with {result.PublicKeys.FirstOrDefault()?.GetSha256Fingerprint()} ({policy.Describe()}){(selected is null ? ", which is not a route" : $", route {selected.Name}")}");
             keepalive = SshKeepalive.Start(connectionService!, _settings.ClientKeepalive, "client " + remote);
         }
         catch (Exception e) when (e is SshException or OperationCanceledException)
@@ -284,7 +291,7 @@ internal sealed class LocalServer : IAsyncDisposable
         client.Dispose();
     }
 
-    private async Task<ChannelOpenDecision> OpenAsync(IncomingChannelOpen open, SshServerAuthentication auth, SshTransport local, string remote, CancellationToken cancellationToken)
+    private async Task<ChannelOpenDecision> OpenAsync(IncomingChannelOpen open, SshServerAuthentication auth, Lazy<Route?> connectionRoute, SshTransport local, string remote, CancellationToken cancellationToken)
     {
         if (open.ChannelType is not ("session" or "direct-tcpip" or "direct-streamlocal@openssh.com"))
         {
@@ -293,7 +300,7 @@ internal sealed class LocalServer : IAsyncDisposable
 
         // The router passes connection messages on only after authentication succeeded, which completes this first.
         var result = await auth.Completion.ConfigureAwait(false);
-        if (_routes.Resolve(result.User) is not { } route)
+        if (connectionRoute.Value is not { } route)
         {
             var refusal = _routes.Refusal(result.User);
             _log(SshLogLevel.Info, $"Refused {open.ChannelType} channel from {remote}: {refusal}");

@@ -3,20 +3,32 @@ using SshMux.Prompts;
 namespace SshMux.Relay;
 
 /// <summary>
-/// Direct mode's stand-in for the prompt broker: asks for key passphrases on serve's own
-/// terminal (as serve did before the broker), and nothing else; other prompts get no answer,
-/// so they fail closed.
+/// serve's stand-in for the daemon's prompt broker: asks for key passphrases on serve's own
+/// terminal, with echo off (the same reader `ssh-mux prompt` uses), and nothing else; other
+/// prompts, and any prompt without a terminal, get no answer, so they fail closed.
 /// </summary>
 internal sealed class TerminalPassphraseBroker : IPromptBroker
 {
-    public Task<IReadOnlyList<byte[]>?> AskAsync(PromptRequest request, CancellationToken cancellationToken)
+    private readonly SemaphoreSlim _terminal = new(1, 1);
+
+    public async Task<IReadOnlyList<byte[]>?> AskAsync(PromptRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.Kind != PromptKind.Passphrase || request.Fields.Count != 1)
+        if (request.Kind != PromptKind.Passphrase || request.Fields.Count != 1 || Console.IsInputRedirected)
         {
-            return Task.FromResult<IReadOnlyList<byte[]>?>(null);
+            return null;
         }
 
-        return Task.Run<IReadOnlyList<byte[]>?>(() => Prompt.ReadPassphrase(request.Instruction) is { } answer ? [answer] : null, cancellationToken);
+        // One question at a time on the one terminal.
+        await _terminal.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Console.Error.WriteAsync($"Enter passphrase for {PromptText.Line(request.Instruction, 200)}: ").ConfigureAwait(false);
+            return await new TerminalAnswerInput().ReadAsync(echo: false, cancellationToken).ConfigureAwait(false) is { } answer ? [answer] : null;
+        }
+        finally
+        {
+            _terminal.Release();
+        }
     }
 }
